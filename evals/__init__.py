@@ -1,0 +1,1 @@
+"""Evals: golden sets, retrieval metrics, RAGAS-style answer metrics, grader calibration, reports."""

@@ -1,0 +1,1 @@
+"""Ingest: read documents, recover their structure, chunk, build the question bank, embed, store."""

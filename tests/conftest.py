@@ -1,0 +1,68 @@
+"""Shared fixtures.
+
+Unit tests use ``tests/fakes.py``. Tests marked ``slow`` use the real default models (provisioned
+by ``tutor models fetch`` into the shared model cache) and embedded Qdrant; the expensive pieces
+(embedder, LLM engine, an ingested copy of corpus/) are built once per test session here and
+shared by every test that needs them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("RAGAS_DO_NOT_TRACK", "true")
+os.environ.pop("OPENAI_API_KEY", None)
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "corpus"
+
+
+@pytest.fixture
+def fake_llm():
+    from tests.fakes import FakeLLM
+
+    return FakeLLM()
+
+
+@pytest.fixture
+def fake_embedder():
+    from tests.fakes import FakeEmbedder
+
+    return FakeEmbedder()
+
+
+@pytest.fixture(scope="session")
+def session_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("tutor-data")
+
+
+@pytest.fixture(scope="session")
+def real_settings(session_data_dir: Path):
+    """Settings on the real default models, with a private data dir for this test session."""
+    from tutor.settings import Settings
+
+    return Settings(data_dir=session_data_dir, corpus_dir=CORPUS)
+
+
+@pytest.fixture(scope="session")
+def real_services(real_settings):
+    """Services with real adapters; the embedded LLM engine starts on first use of ``.llm``."""
+    from tutor.services import Services
+
+    services = Services(real_settings)
+    yield services
+    services.close()
+
+
+@pytest.fixture(scope="session")
+def ingested_services(real_services):
+    """real_services after ingesting corpus/ once (real embedder, embedded Qdrant)."""
+    from ingest.pipeline import ingest_paths
+
+    ingest_paths(real_services, [CORPUS])
+    return real_services

@@ -1,0 +1,1 @@
+"""Command-line interface: ``tutor`` with one sub-module per area (each exposes ``register(app)``)."""

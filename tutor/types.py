@@ -1,0 +1,88 @@
+"""Shared typed data passed between ingest, retrieval, answering, grading, evals and the UI.
+
+Pure pydantic: importing this module loads no heavy library.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Kind = Literal["qa", "rubric", "interview", "section", "table", "code"]
+Level = Literal["basic", "medium", "killer"]
+Lang = Literal["ru", "en"]
+Mode = Literal["hybrid", "dense", "sparse"]
+
+
+class Chunk(BaseModel):
+    """A retrievable piece of a document, small enough to show as a source card."""
+
+    chunk_id: str = Field(description="Stable id derived from doc + content (uuid5 hex string).")
+    doc: str = Field(description="Document file name, e.g. 'llm-engineering-interview-questions.txt'.")
+    text: str = Field(description="The text embedded and shown to the user.")
+    heading_path: list[str] = Field(default_factory=list, description="Headings from the top, pilcrows removed.")
+    section: str = Field("", description="Human-readable section label (usually ' > '.join(heading_path)).")
+    topic: str = Field("", description="Normalised topic name, e.g. 'Tokenization'.")
+    level: Level | None = None
+    kind: Kind = "section"
+    lang: Lang = "ru"
+    start: int = Field(0, description="Char offset of the chunk start in the source text.")
+    end: int = Field(0, description="Char offset one past the chunk end in the source text.")
+    question: str = Field("", description="For qa / rubric / interview chunks: the question text.")
+    question_id: str = Field("", description="Bank item id this chunk belongs to, if any.")
+
+
+class Filters(BaseModel):
+    """Metadata filters for retrieval; empty fields do not filter."""
+
+    doc: list[str] = Field(default_factory=list)
+    topic: list[str] = Field(default_factory=list)
+    level: list[Level] = Field(default_factory=list)
+    kind: list[Kind] = Field(default_factory=list)
+
+    def is_empty(self) -> bool:
+        return not (self.doc or self.topic or self.level or self.kind)
+
+
+class Hit(BaseModel):
+    chunk: Chunk
+    score: float
+    dense_score: float | None = Field(None, description="Cosine similarity of the dense vector, if computed.")
+
+
+class BankItem(BaseModel):
+    """One interview question with everything needed to quiz and grade it."""
+
+    id: str = Field(description="Stable id derived from the normalised question text.")
+    topic: str
+    level: Level | None = None
+    question: str
+    question_alt: list[str] = Field(default_factory=list, description="Same question in other docs/languages.")
+    reference_answer: str = ""
+    key_points: list[str] = Field(default_factory=list, description="'What a pro should cover'.")
+    key_points_derived: bool = Field(False, description="True if key points were derived by the LLM.")
+    red_flags: list[str] = Field(default_factory=list)
+    weak_answer: str = ""
+    strong_answer: str = ""
+    lang: Lang = "ru"
+    docs: list[str] = Field(default_factory=list)
+    source_chunk_ids: list[str] = Field(default_factory=list)
+
+
+class Citation(BaseModel):
+    n: int = Field(description="The [n] marker used in the answer text.")
+    chunk_id: str
+    doc: str
+    section: str
+    text: str = Field("", description="The chunk text, for source cards.")
+
+
+class Answer(BaseModel):
+    question: str
+    rewritten_query: str = ""
+    text: str
+    citations: list[Citation] = Field(default_factory=list)
+    covered: bool = Field(True, description="False when the notes don't cover the question.")
+    lang: Lang = "ru"
+    timings: dict[str, float] = Field(default_factory=dict, description="Seconds per stage.")

@@ -1,0 +1,1 @@
+"""Gradio UI: build_app(services) -> gr.Blocks; launching is separate."""
