@@ -7,6 +7,7 @@ unit tests never load torch, qdrant or the LLM engine.
 
 from __future__ import annotations
 
+import contextlib
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -77,10 +78,8 @@ class Services:
     def close(self) -> None:
         while self._closers:
             closer = self._closers.pop()
-            try:
+            with contextlib.suppress(Exception):  # closing must not mask the real error
                 closer()
-            except Exception:  # noqa: BLE001 - closing must not mask the real error
-                pass
 
     def __enter__(self) -> Services:
         return self
