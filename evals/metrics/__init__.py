@@ -1,0 +1,1 @@
+"""Pure metric formulas (no heavy imports): retrieval ranking, RAGAS-style ratios, statistics."""
