@@ -1,0 +1,171 @@
+"""The embedded LLM engine: xllamacpp's llama.cpp server on 127.0.0.1, OpenAI-compatible.
+
+xllamacpp's ``Server`` has no stop method (its HTTP thread lives until the process exits), so the
+engine runs in a child process (``python -m tutor.engine ...``): ``stop()`` really frees the
+1.8 GB, a crash in native code cannot take the app down, and the child exits on its own when its
+parent dies. ``start()`` returns ``http://127.0.0.1:PORT/v1`` once ``/health`` answers 200.
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from tutor.errors import LLMUnavailableError
+from tutor.settings import Settings
+
+START_TIMEOUT = 300.0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def engine_args(settings: Settings, gguf: Path, port: int) -> list[str]:
+    """The child's command line: every slot gets the full context window."""
+    parallel = max(1, settings.llm_parallel)
+    return ["--gguf", str(gguf), "--port", str(port), "--ctx", str(settings.llm_context * parallel),
+            "--parallel", str(parallel), "--threads", str(settings.llm_threads), "--alias", settings.llm_model]
+
+
+class EmbeddedEngine:
+    """``with EmbeddedEngine(settings) as url:`` or ``url = engine.start(); ...; engine.stop()``."""
+
+    def __init__(self, settings: Settings, *, start_timeout: float = START_TIMEOUT) -> None:
+        self.settings = settings
+        self.start_timeout = start_timeout
+        self.base_url = ""
+        self.log_path: Path | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def start(self) -> str:
+        if self.running:
+            return self.base_url
+        from tutor.models import gguf_path
+
+        gguf = gguf_path(self.settings)  # ModelError with "run `tutor models fetch`" if missing
+        port = free_port()
+        fd, log_name = tempfile.mkstemp(prefix="tutor-engine-", suffix=".log")
+        self.log_path = Path(log_name)
+        cmd = [sys.executable, "-m", "tutor.engine", *engine_args(self.settings, gguf, port),
+               "--parent-pid", str(os.getpid())]
+        with os.fdopen(fd, "wb") as log:
+            self._proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        atexit.register(self.stop)
+        self.base_url = f"http://127.0.0.1:{port}/v1"
+        try:
+            self._wait_healthy(port)
+        except BaseException:
+            self.stop()
+            raise
+        return self.base_url
+
+    def _wait_healthy(self, port: int) -> None:
+        deadline = time.monotonic() + self.start_timeout
+        url = f"http://127.0.0.1:{port}/health"
+        while time.monotonic() < deadline:
+            assert self._proc is not None
+            if self._proc.poll() is not None:
+                raise LLMUnavailableError(
+                    f"The embedded LLM engine exited with code {self._proc.returncode} while loading "
+                    f"{self.settings.llm_model}.", hint=f"Its log ends with:\n{self.log_tail()}")
+            try:
+                if httpx.get(url, timeout=2.0).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.25)
+        raise LLMUnavailableError(f"The embedded LLM engine did not become ready within "
+                                  f"{self.start_timeout:.0f} s.", hint=f"Its log ends with:\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 8) -> str:
+        if self.log_path is None or not self.log_path.exists():
+            return ""
+        text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        return "\n".join(text.strip().splitlines()[-lines:])
+
+    def stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=15)
+        if self.log_path is not None:
+            self.log_path.unlink(missing_ok=True)
+            self.log_path = None
+        atexit.unregister(self.stop)
+
+    def __enter__(self) -> str:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+# --- the child process ----------------------------------------------------------------------
+def serve(gguf: str, port: int, ctx: int, parallel: int, threads: int, alias: str,
+          parent_pid: int = 0, host: str = "127.0.0.1") -> None:
+    """Run the llama.cpp server in this process until killed (or until ``parent_pid`` is gone)."""
+    import xllamacpp
+
+    p = xllamacpp.CommonParams()
+    p.model.path = gguf
+    p.n_ctx = ctx
+    p.n_parallel = parallel
+    p.cpuparams.n_threads = threads
+    p.cpuparams_batch.n_threads = threads
+    p.port = port
+    p.hostnames = [host]
+    p.model_alias = {alias}
+    p.cache_prompt = True  # reuse the KV cache of a slot's common prompt prefix
+    p.cache_ram_mib = 1024  # host-RAM prompt cache; the default (8 GiB) is too greedy for a laptop
+    p.endpoint_metrics = True
+    server = xllamacpp.Server(p)
+    print(f"listening {server.listening_address}", flush=True)
+    while parent_pid == 0 or _alive(parent_pid):
+        time.sleep(1.0)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return os.getppid() == pid
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m tutor.engine", description=__doc__)
+    ap.add_argument("--gguf", required=True)
+    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--ctx", type=int, required=True)
+    ap.add_argument("--parallel", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--alias", required=True)
+    ap.add_argument("--parent-pid", type=int, default=0)
+    ap.add_argument("--host", default="127.0.0.1")
+    a = ap.parse_args(argv)
+    serve(a.gguf, a.port, a.ctx, a.parallel, a.threads, a.alias, a.parent_pid, a.host)
+    os._exit(0)  # skip native destructors: the OS frees everything
+
+
+if __name__ == "__main__":
+    main()
