@@ -1,0 +1,138 @@
+"""Conversation memory (bounded by tokens) and follow-up rewriting into a standalone query.
+
+Pure logic plus one LLM call through the ``ChatLLM`` port (``rewrite_query``), which is skipped
+when ``needs_rewrite`` says the question already stands on its own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from tutor.errors import LLMOutputError
+from tutor.ports import ChatLLM
+from tutor.prompting import render
+
+CountTokens = Callable[[str], int]
+
+REWRITE_MAX_TOKENS = 64          # the standalone query is one short line
+REWRITE_HISTORY_TOKENS = 400     # conversation shown to the rewriter (prompt ~60 tok/s on 2 cores)
+REWRITE_TURN_CHARS = 400         # an assistant answer is cut to its start for the rewriter
+MAX_QUERY_CHARS = 300
+
+_FOLLOWUP_START = re.compile(
+    r"^\s*(а|и|но|ну|тогда|также|а\s+если|а\s+что|а\s+как|а\s+для|а\s+почему|почему|зачем|"
+    r"and|but|so|then|also|what\s+about|how\s+about|why|same\s+for|and\s+for)\b", re.IGNORECASE)
+_ANAPHORA = re.compile(
+    r"\b(это|этого|этому|этим|этом|эта|эти|этих|он|она|оно|они|его|её|ее|их|ему|ей|им|нём|нем|ней|"
+    r"него|неё|нее|них|там|тут|тот|та|те|той|того|выше|"
+    r"it|its|this|these|those|they|them|their|there|above|former|latter)\b", re.IGNORECASE)
+_WORD = re.compile(r"\w+", re.UNICODE)
+_TERM = re.compile(r"[A-Za-z][A-Za-z0-9-]+")  # LoRA, GQA, KV, vLLM
+SHORT_QUESTION_WORDS = 4
+
+
+class Turn(BaseModel):
+    role: Literal["user", "assistant"]
+    content: str
+
+
+class RewriteInput(BaseModel):
+    """What the rewriter sees: recent turns (oldest first) and the follow-up."""
+
+    history: list[Turn]
+    question: str
+
+
+class RewrittenQuery(BaseModel):
+    """The rewriter's output (JSON-schema constrained)."""
+
+    query: str = Field(description="The follow-up rewritten as one standalone search query.",
+                       max_length=MAX_QUERY_CHARS)
+
+
+def _content_text(content: Any) -> str:
+    """Gradio 6 parts [{'type': 'text', 'text': 'hi'}] or a plain string -> 'hi'."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(_content_text(p) for p in content).strip()
+    if isinstance(content, dict):
+        return str(content.get("text", "")) if content.get("type", "text") == "text" else ""
+    return ""
+
+
+def history_from_messages(messages: Sequence[dict[str, Any]]) -> list[Turn]:
+    """[{'role': 'user', 'content': 'hi'}, {'role': 'system', ...}] -> [Turn(user, 'hi')].
+
+    Non user/assistant roles and empty contents are dropped.
+    """
+    turns = []
+    for m in messages:
+        text = _content_text(m.get("content", "")).strip()
+        if m.get("role") in ("user", "assistant") and text:
+            turns.append(Turn(role=m["role"], content=text))
+    return turns
+
+
+def trim_history(turns: Sequence[Turn], budget_tokens: int, count_tokens: CountTokens) -> list[Turn]:
+    """The most recent turns whose token counts sum to at most ``budget_tokens`` (order kept).
+
+    A turn that does not fit ends the walk backwards: memory never has holes.
+    """
+    kept: list[Turn] = []
+    left = budget_tokens
+    for turn in reversed(turns):
+        cost = count_tokens(turn.content) + 4  # role label
+        if cost > left:
+            break
+        kept.append(turn)
+        left -= cost
+    return kept[::-1]
+
+
+def needs_rewrite(question: str, history: Sequence[Turn]) -> bool:
+    """Cheap heuristic: is this a follow-up that only makes sense with the conversation?
+
+    No history -> False. 'а почему?', 'and for GQA?', 'а в чём минусы?' (connector start),
+    'Why is this slow?' (pronoun), 'Плюсы и минусы?' (short, no term) -> True.
+    'Что такое LoRA?', 'Explain KV cache quantization' -> False.
+    """
+    if not any(t.role == "user" for t in history):
+        return False
+    if _FOLLOWUP_START.search(question) or _ANAPHORA.search(question):
+        return True
+    words = _WORD.findall(question)
+    has_term = any(_TERM.fullmatch(w) for w in words)
+    return len(words) <= 1 or (len(words) < SHORT_QUESTION_WORDS and not has_term)
+
+
+def _shorten(turn: Turn) -> Turn:
+    if turn.role == "assistant" and len(turn.content) > REWRITE_TURN_CHARS:
+        return Turn(role="assistant", content=turn.content[:REWRITE_TURN_CHARS].rstrip() + " …")
+    return turn
+
+
+def fallback_query(question: str, history: Sequence[Turn]) -> str:
+    """No usable rewrite: glue the last user question to the follow-up.
+    ('а почему?', [user 'Что такое LoRA?']) -> 'Что такое LoRA? а почему?'."""
+    last = next((t.content for t in reversed(history) if t.role == "user"), "")
+    return f"{last} {question}".strip()[:MAX_QUERY_CHARS]
+
+
+def rewrite_query(question: str, history: Sequence[Turn], llm: ChatLLM) -> str:
+    """Ask the LLM for a standalone query. Invalid output falls back to ``fallback_query``;
+    server failures (down, timeout) propagate as LLMError."""
+    recent = trim_history([_shorten(t) for t in history], REWRITE_HISTORY_TOKENS, llm.count_tokens)
+    data = RewriteInput(history=recent, question=question)
+    messages = [{"role": "system", "content": render("rewrite_system")},
+                {"role": "user", "content": render("rewrite", input=data)}]
+    try:
+        out = llm.structured(messages, RewrittenQuery, purpose="rewrite", max_tokens=REWRITE_MAX_TOKENS)
+    except LLMOutputError:
+        return fallback_query(question, history)
+    query = " ".join(out.query.split())
+    return query if len(_WORD.findall(query)) >= 2 else fallback_query(question, history)
