@@ -1,0 +1,174 @@
+"""Python API used by the CLI and the UI: ``run_suite`` and ``list_reports`` (see docs/evals.md)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from evals import golden as gd
+from evals.judge import Judge
+from evals.report import (
+    Report,
+    ReportSummary,
+    compute_delta,
+    list_reports,
+    load_report,
+    new_report_id,
+    previous_report,
+    write_report,
+)
+from evals.results import ProgressCb, SuiteResult
+from evals.run_answers import run_answers
+from evals.run_grading import LabelledAnswer, run_grading
+from evals.run_retrieval import run_retrieval
+from evals.thresholds import THRESHOLDS_PATH, check_thresholds, load_thresholds
+from tutor.ports import ChatLLM
+from tutor.types import BankItem, Filters, Hit, Mode
+
+Suite = Literal["retrieval", "answers", "grading", "smoke", "all"]
+SUITES: tuple[str, ...] = ("retrieval", "answers", "grading", "smoke", "all")
+LABELLED_PATH = gd.DATA_DIR / "labelled_answers.jsonl"
+SMOKE = {"golden": 20, "answers": 2, "grading": 6, "injection": 2, "repeat": 1}
+
+__all__ = ["Report", "ReportSummary", "list_reports", "load_report", "run_suite", "SUITES"]
+
+
+class LockedSearcher:
+    """Serialises searches from worker threads (one embedded Qdrant client)."""
+
+    def __init__(self, inner: Any, lock: threading.Lock) -> None:
+        self.inner, self.lock = inner, lock
+
+    def search(self, query: str, *, k: int = 5, mode: Mode = "hybrid",
+               filters: Filters | None = None) -> list[Hit]:
+        with self.lock:
+            return self.inner.search(query, k=k, mode=mode, filters=filters)  # type: ignore[no-any-return]
+
+
+def _take(items: Sequence[Any], n: int | None) -> list[Any]:
+    return list(items if n is None else items[:n])
+
+
+def bank_items(services: Any) -> list[BankItem]:
+    bank = services.bank
+    items = getattr(bank, "items", bank)
+    items = items() if callable(items) else items
+    return list(items.values() if isinstance(items, dict) else items)
+
+
+def _golden(services: Any, notes: list[str]) -> list[gd.GoldenItem]:
+    items = gd.load_golden()
+    try:
+        current = gd.bank_hash(bank_items(services))
+        if items and items[0].bank_hash != current:
+            notes.append(f"golden set built from bank {items[0].bank_hash}, current bank is {current}: "
+                         "rebuild with `tutor eval golden`")
+    except Exception as err:  # noqa: BLE001 - a missing bank only weakens the staleness check
+        notes.append(f"could not hash the current bank: {err}")
+    return items
+
+
+def _retrieval(services: Any, limit: int | None, progress: ProgressCb | None,
+               golden_limit: int | None, notes: list[str]) -> SuiteResult:
+    paraphrases = _take(gd.load_paraphrases(), limit)
+    golden = _take(_golden(services, notes), golden_limit if limit is None else limit)
+    return run_retrieval(services.retriever, paraphrases, golden, k=services.settings.top_k,
+                         progress=progress)
+
+
+def _answers(services: Any, limit: int | None, judge_llm: ChatLLM | None,
+             progress: ProgressCb | None, notes: list[str]) -> SuiteResult:
+    from tutor.answering import Tutor
+
+    golden = _take(_golden(services, notes), limit)
+    searcher = LockedSearcher(services.retriever, threading.Lock())
+    tutor = Tutor(searcher, services.llm, services.settings)
+    judge = Judge(judge_llm or services.llm)
+    return run_answers(tutor, judge, services.embedder, golden,
+                       workers=max(1, services.settings.llm_parallel), progress=progress)
+
+
+def _grading(services: Any, limit: int | None, progress: ProgressCb | None,
+             smoke: bool) -> SuiteResult:
+    from tutor.grading.grader import Grader
+
+    rows = gd._read_jsonl(LABELLED_PATH, LabelledAnswer, "labelled answers")
+    by_id = {i.id: i for i in bank_items(services)}
+    kw = {"n_injection": SMOKE["injection"], "n_repeat": SMOKE["repeat"]} if smoke else {}
+    return run_grading(Grader.from_services(services), _take(rows, limit), by_id.get,
+                       progress=progress, **kw)
+
+
+def _judge_llm(services: Any, judge_url: str | None) -> ChatLLM | None:
+    if not judge_url:
+        return None
+    from tutor.llm import LLMClient
+
+    return LLMClient.from_settings(services.settings, base_url=judge_url)  # type: ignore[no-any-return]
+
+
+def run_suite(services: Any, suite: str = "retrieval", limit: int | None = None,
+              progress_cb: ProgressCb | None = None, judge: ChatLLM | None = None,
+              judge_url: str | None = None, reports_dir: Path | None = None,
+              thresholds_path: Path = THRESHOLDS_PATH) -> Report:
+    """Run a suite, write reports/<timestamp>/ and return the Report (with delta and failures)."""
+    if suite not in SUITES:
+        from tutor.errors import InputError
+
+        raise InputError(f"Unknown eval suite '{suite}'. Choose one of: {', '.join(SUITES)}.")
+    t0 = time.perf_counter()
+    smoke = suite == "smoke"
+    judge_llm = judge or _judge_llm(services, judge_url)
+    notes: list[str] = []
+    results: list[SuiteResult] = []
+    if suite in ("retrieval", "all", "smoke"):
+        results.append(_retrieval(services, limit, progress_cb, SMOKE["golden"] if smoke else None, notes))
+    if suite in ("answers", "all", "smoke"):
+        results.append(_answers(services, SMOKE["answers"] if smoke else limit, judge_llm,
+                                progress_cb, notes))
+    if suite in ("grading", "all", "smoke"):
+        results.append(_grading(services, SMOKE["grading"] if smoke else limit, progress_cb, smoke))
+    if results:
+        results[0].notes += notes
+    return finish_report(services, suite, limit, results, time.perf_counter() - t0,
+                         reports_dir or services.settings.reports_dir,
+                         thresholds_path if smoke else None)
+
+
+def finish_report(services: Any, suite: str, limit: int | None, results: list[SuiteResult],
+                  duration: float, reports_dir: Path, thresholds_path: Path | None) -> Report:
+    from evals import plots
+
+    rid = new_report_id()
+    metrics: dict[str, float | None] = {}
+    for r in results:
+        metrics.update(r.metrics)
+    s = services.settings
+    report = Report(id=rid, path=reports_dir / rid, created=datetime.now(UTC).isoformat(timespec="seconds"),
+                    suite=suite, limit=limit, duration_s=round(duration, 1), metrics=metrics,
+                    settings={"llm_model": s.llm_model, "llm_base_url": s.llm_base_url or "embedded",
+                              "embed_model": s.embed_model, "top_k": s.top_k,
+                              "retrieval_mode": s.retrieval_mode},
+                    suites=results)
+    prev = previous_report(reports_dir, suite, rid)
+    if prev is not None:
+        report.previous_id = prev.id
+        report.delta = compute_delta(metrics, prev.metrics)
+    if thresholds_path is not None:
+        report.failures = check_thresholds(metrics, load_thresholds(thresholds_path))
+    report.path.mkdir(parents=True, exist_ok=True)
+    for r in results:
+        if r.suite == "retrieval":
+            report.plots += plots.retrieval_bars(r, report.path)
+        elif r.suite == "answers":
+            from evals.answer_eval import EMBED_METRICS, LLM_METRICS
+
+            report.plots += plots.metric_distributions(r, [*LLM_METRICS, *EMBED_METRICS], report.path)
+        elif r.suite == "grading":
+            report.plots += plots.grade_by_label(r, report.path)
+    write_report(report)
+    return report
