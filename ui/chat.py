@@ -1,0 +1,99 @@
+"""Chat tab: streamed cited answers, source cards with the exact chunk text, the rewritten follow-up
+query, and the conversation persisted per user (restored on load, also after a restart).
+
+The raw conversation lives in a per-session gr.State; the gr.Chatbot only shows escaped copies."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import gradio as gr
+
+from tutor.types import Citation
+from ui.backend import Backend
+from ui.chat_store import ChatStore
+from ui.common import guarded, guarded_stream, user_of
+from ui.render import md_safe, source_cards, status_line
+
+Messages = list[dict[str, str]]
+
+
+def shown(messages: Messages) -> Messages:
+    """Escaped copies for display: [{'role','content':'<b>'}] -> [{'role','content':'&lt;b&gt;'}]."""
+    return [{"role": m["role"], "content": md_safe(m["content"])} for m in messages]
+
+
+def rewritten_line(query: str) -> str:
+    return f"**Searched for:** {md_safe(query)}" if query else ""
+
+
+class ChatTab:
+    def __init__(self, backend: Backend, chats: ChatStore) -> None:
+        self.backend = backend
+        self.chats = chats
+
+    def restore(self, request: gr.Request) -> tuple[Any, ...]:
+        user = user_of(request)
+        messages = self.chats.messages(user)
+        return shown(messages), messages, source_cards(self.chats.last_citations(user)), ""
+
+    def respond(self, question: str, history: Messages, request: gr.Request) -> Iterator[tuple[Any, ...]]:
+        user = user_of(request)
+        question = (question or "").strip()
+        if not question:
+            gr.Warning("Type a question first.")
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), status_line("Type a question first.")
+            return
+        history = list(history or [])
+        convo = history + [{"role": "user", "content": question}]
+        text, rewritten, cites = "", "", list[Citation]()
+        yield shown(convo + [{"role": "assistant", "content": "…"}]), history, "", gr.skip(), "", "Searching…"
+        for ev in self.backend.ask(user, question, history):
+            if ev.kind == "rewritten":
+                rewritten = ev.text
+            elif ev.kind == "sources":
+                cites = ev.sources
+            elif ev.kind == "delta":
+                text += ev.text
+            elif ev.kind == "done" and ev.answer is not None:
+                text, cites = ev.answer.text, ev.answer.citations or cites
+            shown_now = shown(convo + [{"role": "assistant", "content": text or "…"}])
+            yield shown_now, history, "", source_cards(cites), rewritten_line(rewritten), "Answering…"
+        final = convo + [{"role": "assistant", "content": text}]
+        self.chats.append(user, "user", question)
+        self.chats.append(user, "assistant", text, cites)
+        yield shown(final), final, "", source_cards(cites), rewritten_line(rewritten), "Done."
+
+    def clear(self, request: gr.Request) -> tuple[Any, ...]:
+        self.chats.clear(user_of(request))
+        return [], [], source_cards([]), "", "Conversation cleared."
+
+    def build(self, concurrency: int) -> gr.Chatbot:
+        state = gr.State([])
+        with gr.Row():
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(label="Tutor", height=460, sanitize_html=True, allow_tags=False,
+                                     elem_id="chatbot", feedback_options=None)
+                rewritten = gr.Markdown(elem_id="chat-rewritten")
+                with gr.Row():
+                    box = gr.Textbox(placeholder="Ask about your notes… (e.g. Что такое LoRA?)",
+                                     show_label=False, scale=5, elem_id="chat-input")
+                    send = gr.Button("Ask", variant="primary", scale=1, elem_id="chat-send")
+                clear = gr.Button("New conversation", size="sm")
+                status = gr.Markdown(elem_id="chat-status")
+            with gr.Column(scale=2):
+                gr.Markdown("### Sources")
+                sources = gr.HTML(source_cards([]), elem_id="chat-sources")
+        outs = [chatbot, state, box, sources, rewritten, status]
+        respond = guarded_stream(len(outs))(self.respond)
+        gr.on([send.click, box.submit], respond, [box, state], outs, api_name="ask",
+              concurrency_limit=concurrency, concurrency_id="llm")
+        clear.click(guarded(5)(self.clear), None, [chatbot, state, sources, rewritten, status],
+                    api_name="chat_clear")
+        self._load = (self.restore, [chatbot, state, sources, rewritten])
+        return chatbot
+
+    def on_load(self, demo: gr.Blocks) -> None:
+        fn, outputs = self._load
+        demo.load(fn, None, outputs, api_name="chat_restore")

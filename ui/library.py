@@ -1,0 +1,93 @@
+"""Library tab: documents with chunk / question counts, note uploads (md, txt, pdf, ipynb) with size
+limits and clear errors, and (re-)ingest with a progress bar."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+
+from tutor.errors import InputError
+from ui.backend import Backend
+from ui.common import guarded
+
+ALLOWED = (".md", ".txt", ".pdf", ".ipynb")
+MAX_BYTES = 5 * 1024 * 1024
+MAX_FILES = 10
+
+
+def safe_name(name: str) -> str:
+    """'../My Notes (1).md' -> 'My_Notes_1_.md': a plain file name, no directories."""
+    base = Path(name.replace("\\", "/")).name
+    stem, dot, ext = base.rpartition(".")
+    stem, ext = (stem, f".{ext.lower()}") if dot else (base, "")
+    stem = re.sub(r"[^\w.-]+", "_", stem).strip("._") or "notes"
+    return f"{stem[:80]}{ext}"
+
+
+def check_upload(name: str, size: int) -> None:
+    """Raise InputError with a readable sentence when a file can't be ingested."""
+    ext = Path(name).suffix.lower()
+    if ext not in ALLOWED:
+        raise InputError(f"'{Path(name).name}' is not a supported file type.",
+                         hint=f"Upload one of: {', '.join(ALLOWED)}.")
+    if size > MAX_BYTES:
+        raise InputError(f"'{Path(name).name}' is {size / 2**20:.1f} MB; the limit is {MAX_BYTES // 2**20} MB.",
+                         hint="Split the notes into smaller files.")
+    if size == 0:
+        raise InputError(f"'{Path(name).name}' is empty.")
+
+
+def docs_frame(rows: list[Any]) -> pd.DataFrame:
+    return pd.DataFrame([{"document": r.doc, "chunks": r.chunks, "questions": r.questions} for r in rows],
+                        columns=["document", "chunks", "questions"])
+
+
+class LibraryTab:
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+
+    def documents(self) -> tuple[Any, ...]:
+        rows = self.backend.documents()
+        return docs_frame(rows), f"{len(rows)} documents, {sum(r.chunks for r in rows)} chunks."
+
+    def stage(self, files: list[str]) -> list[Path]:
+        """Validate every upload first (all or nothing), then copy them into the upload folder."""
+        if not files:
+            raise InputError("Choose one or more files to upload first.")
+        if len(files) > MAX_FILES:
+            raise InputError(f"{len(files)} files at once; the limit is {MAX_FILES}.")
+        sources = [Path(f) for f in files]
+        for src in sources:
+            check_upload(src.name, src.stat().st_size)
+        target = self.backend.upload_dir()
+        target.mkdir(parents=True, exist_ok=True)
+        return [Path(shutil.copyfile(src, target / safe_name(src.name))) for src in sources]
+
+    def upload(self, files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+        staged = self.stage(list(files or []))
+        summary = self.backend.ingest(staged, lambda s, d, t: progress((d, t) if t else None, desc=s))
+        return (*self.documents()[:1], f"Uploaded {', '.join(p.name for p in staged)}. {summary}")
+
+    def reingest(self, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+        summary = self.backend.ingest([], lambda s, d, t: progress((d, t) if t else None, desc=s))
+        return (*self.documents()[:1], summary)
+
+    def build(self) -> None:
+        table = gr.Dataframe(label="Documents", interactive=False, elem_id="library-docs")
+        files = gr.File(label=f"Upload notes ({', '.join(ALLOWED)}; up to {MAX_BYTES // 2**20} MB each)",
+                        file_count="multiple", file_types=list(ALLOWED), type="filepath")
+        with gr.Row():
+            refresh = gr.Button("Refresh", elem_id="library-refresh")
+            upload = gr.Button("Upload and ingest", variant="primary", elem_id="library-upload")
+            reingest = gr.Button("Re-ingest everything", elem_id="library-reingest")
+        status = gr.Markdown(elem_id="library-status")
+        refresh.click(guarded(2)(self.documents), None, [table, status], api_name="documents")
+        upload.click(guarded(2)(self.upload), [files], [table, status], api_name="upload",
+                     concurrency_limit=1, concurrency_id="ingest")
+        reingest.click(guarded(2)(self.reingest), None, [table, status], api_name="reingest",
+                       concurrency_limit=1, concurrency_id="ingest")

@@ -1,0 +1,99 @@
+"""Pure rendering of views into HTML / Markdown. Every piece of corpus, model or user text goes
+through ``html.escape`` (HTML) or ``md_safe`` (Markdown shown by gr.Chatbot / gr.Markdown), so a note
+containing ``<script>`` is shown as text and never runs."""
+
+from __future__ import annotations
+
+import re
+from html import escape
+
+from tutor.types import Citation
+from ui.views import GradeView, InterviewView, PointView, QuestionView
+
+_CODE = re.compile(r"(```.*?(?:```|$)|`[^`\n]*`)", re.S)
+_VERDICT_MARK = {"covered": ("✅", "covered"), "partly": ("🟡", "partly"), "missed": ("❌", "missed"),
+                 "contradicted": ("⛔", "contradicted")}
+
+
+def md_safe(text: str) -> str:
+    """Escape HTML outside Markdown code so it is displayed, not interpreted.
+
+    'a <b>x</b> `<i>`' -> 'a &lt;b&gt;x&lt;/b&gt; `<i>`' (code spans show their text literally anyway).
+    """
+    parts = _CODE.split(text)
+    return "".join(p if i % 2 else escape(p, quote=False) for i, p in enumerate(parts))
+
+
+def _p(text: str) -> str:
+    """Escaped text with line breaks kept."""
+    return escape(text).replace("\n", "<br>")
+
+
+def source_cards(citations: list[Citation]) -> str:
+    """Source cards: [n] doc / section header and the exact chunk text, all escaped."""
+    if not citations:
+        return "<div class='tutor-empty'>No sources.</div>"
+    cards = []
+    for c in citations:
+        cards.append(
+            "<details class='tutor-card' open>"
+            f"<summary><b>[{c.n}]</b> {escape(c.doc)} — <i>{escape(c.section)}</i></summary>"
+            f"<div class='tutor-chunk'>{_p(c.text)}</div></details>"
+        )
+    return "<div class='tutor-sources'>" + "".join(cards) + "</div>"
+
+
+def question_card(q: QuestionView | None) -> str:
+    if q is None:
+        return "<div class='tutor-empty'>No question yet: pick a topic or ask what to review.</div>"
+    meta = " · ".join(x for x in (q.topic, q.level or "", q.reason) if x)
+    return (f"<div class='tutor-question' data-qid='{escape(q.id)}'><div class='tutor-meta'>{escape(meta)}"
+            f"</div><div class='tutor-qtext'>{_p(q.question)}</div></div>")
+
+
+def _point(p: PointView) -> str:
+    mark, word = _VERDICT_MARK[p.verdict]
+    ev = f"<div class='tutor-evidence'>“{_p(p.evidence)}”</div>" if p.evidence else ""
+    return f"<li class='tutor-{p.verdict}'>{mark} <b>{word}</b>: {_p(p.point)}{ev}</li>"
+
+
+def grade_card(g: GradeView | None) -> str:
+    """Score, key points by verdict with evidence, red flags, feedback, model answer, citations."""
+    if g is None:
+        return ""
+    order = {"covered": 0, "partly": 1, "missed": 2, "contradicted": 3}
+    points = "".join(_point(p) for p in sorted(g.points, key=lambda p: order[p.verdict]))
+    flags = "".join(f"<li>🚩 {_p(f)}</li>" for f in g.red_flags)
+    errors = "".join(f"<li>✗ {_p(e)}</li>" for e in g.factual_errors)
+    parts = [
+        f"<div class='tutor-grade'><div class='tutor-score'>Score: <b>{g.score:.1f}</b> / {g.max_score:.0f}</div>",
+        f"<h4>Key points</h4><ul class='tutor-points'>{points}</ul>" if points else "",
+        f"<h4>Red flags</h4><ul class='tutor-flags'>{flags}</ul>" if flags else "",
+        f"<h4>Factual errors</h4><ul class='tutor-errors'>{errors}</ul>" if errors else "",
+        f"<h4>Feedback</h4><div class='tutor-feedback'>{_p(g.feedback)}</div>" if g.feedback else "",
+        f"<h4>Model answer</h4><div class='tutor-model'>{_p(g.model_answer)}</div>" if g.model_answer else "",
+        source_cards(g.citations) if g.citations else "",
+        "</div>",
+    ]
+    return "".join(parts)
+
+
+def interview_status(v: InterviewView) -> str:
+    if v.finished:
+        return f"Interview finished: {v.asked} questions."
+    return f"Question {v.asked} of {v.total}" if v.total else ""
+
+
+def status_line(message: str, *, error: bool = False) -> str:
+    """A one-line status in Markdown; the message is escaped."""
+    return ("⚠️ " if error else "") + md_safe(message)
+
+
+CSS = """
+.tutor-card{border:1px solid #ccc;border-radius:6px;padding:6px 10px;margin:6px 0}
+.tutor-chunk{white-space:normal;font-size:0.9em;max-height:14em;overflow:auto;margin-top:4px}
+.tutor-meta{color:#666;font-size:0.85em}
+.tutor-qtext{font-size:1.1em;margin-top:4px}
+.tutor-score{font-size:1.3em}
+.tutor-evidence{color:#555;font-style:italic;margin-left:1.5em}
+"""
