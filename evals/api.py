@@ -143,7 +143,11 @@ def finish_report(services: Any, suite: str, limit: int | None, results: list[Su
                   duration: float, reports_dir: Path, thresholds_path: Path | None) -> Report:
     from evals import plots
 
-    rid = new_report_id()
+    rid = base = new_report_id()
+    n = 1
+    while (reports_dir / rid).exists():  # two runs in the same second
+        n += 1
+        rid = f"{base}-{n}"
     metrics: dict[str, float | None] = {}
     for r in results:
         metrics.update(r.metrics)

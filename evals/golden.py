@@ -100,9 +100,9 @@ def _read_jsonl(path: Path, model: type[M], what: str) -> list[M]:
     return out
 
 
-def load_golden(path: Path = GOLDEN_PATH) -> list[GoldenItem]:
-    return _read_jsonl(path, GoldenItem, "golden set")
+def load_golden(path: Path | None = None) -> list[GoldenItem]:
+    return _read_jsonl(path or GOLDEN_PATH, GoldenItem, "golden set")
 
 
-def load_paraphrases(path: Path = PARAPHRASE_PATH) -> list[Paraphrase]:
-    return _read_jsonl(path, Paraphrase, "paraphrase set")
+def load_paraphrases(path: Path | None = None) -> list[Paraphrase]:
+    return _read_jsonl(path or PARAPHRASE_PATH, Paraphrase, "paraphrase set")

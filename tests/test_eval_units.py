@@ -1,0 +1,223 @@
+"""Unit tests for the eval pipeline with deterministic fakes (judge steps, runners, reports)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from evals.answer_eval import EvalCase, embedding_metrics, llm_metrics
+from evals.golden import GoldenItem, Paraphrase, bank_hash, build_golden, load_golden, write_jsonl
+from evals.judge import Judge
+from evals.report import Report, compute_delta, list_reports, summary_html, write_report
+from evals.results import SuiteResult
+from evals.run_grading import LabelledAnswer, run_grading
+from evals.run_retrieval import run_retrieval
+from evals.thresholds import check_thresholds
+from tests.fakes import FakeEmbedder, FakeLLM
+from tutor.types import BankItem, Chunk, Hit
+
+
+def _reply_by_purpose(messages: list[dict[str, str]]) -> str:
+    user = messages[-1]["content"]
+    if "short standalone factual claims" in user:
+        if "REFERENCE" in user or "Трансформер" in user:
+            return json.dumps({"claims": ["r1", "r2"]})
+        return json.dumps({"claims": ["c1", "c2", "c3"]})
+    if "directly inferred" in user:
+        return json.dumps({"verdicts": [1, 1, 0]})
+    if "attributed to the CONTEXT" in user:
+        return json.dumps({"verdicts": [1, 0]})
+    if "useful to arrive" in user:
+        return json.dumps({"verdicts": [1, 0, 1]})
+    if "different questions" in user:
+        return json.dumps({"questions": ["what is attention?"] * 3, "noncommittal": 0})
+    if "answer_verdicts" in user:
+        return json.dumps({"answer_verdicts": [1, 1, 0], "reference_verdicts": [1, 0]})
+    raise AssertionError(f"unexpected prompt: {user[:200]}")
+
+
+def _case(answer: str = "Attention mixes tokens.") -> EvalCase:
+    return EvalCase(question="what is attention?", answer=answer,
+                    contexts=["ctx one", "ctx two", "ctx three"], context_ids=["a", "b", "c"],
+                    reference="Трансформер uses attention.", gold_ids=["a", "c"])
+
+
+def test_llm_metrics_follow_ragas_ratios():
+    llm = FakeLLM(_reply_by_purpose)
+    emb = FakeEmbedder()
+    s = llm_metrics(_case(), Judge(llm), emb)
+    assert s["faithfulness"].value == pytest.approx(2 / 3)
+    assert s["context_recall"].value == pytest.approx(0.5)
+    assert s["context_precision"].value == pytest.approx((1 + 2 / 3) / 2)
+    assert s["answer_relevancy"].value == pytest.approx(1.0)  # same text as the question
+    # TP=2, FP=1, FN=1 -> F1 = 2/3; 0.75 * F1 + 0.25 * cosine(answer, reference)
+    a, r = emb.embed_documents([_case().answer, _case().reference])
+    from evals.metrics.answers import cosine
+    assert s["answer_correctness"].value == pytest.approx(0.75 * 2 / 3 + 0.25 * max(0.0, cosine(a, r)))
+    purposes = [p for p, _ in llm.calls]
+    assert purposes.count("eval.claims") == 2
+    # user text is delimited as data in every judge prompt
+    assert all("<<<" in m[-1]["content"] for _, m in llm.calls)
+
+
+def test_empty_answer_gets_no_free_scores():
+    llm = FakeLLM(_reply_by_purpose)
+    s = llm_metrics(_case(answer="   "), Judge(llm), FakeEmbedder())
+    assert s["faithfulness"].value is None and s["faithfulness"].reason == "empty answer"
+    assert s["answer_relevancy"].value == 0.0
+    assert s["answer_correctness"].value is None
+    assert llm.calls == []
+
+
+def test_no_claims_gives_none_with_reason():
+    def reply(messages: list[dict[str, str]]) -> str:
+        if "short standalone factual claims" in messages[-1]["content"]:
+            return json.dumps({"claims": []})
+        return _reply_by_purpose(messages)
+    s = llm_metrics(_case(), Judge(FakeLLM(reply)), FakeEmbedder())
+    assert s["faithfulness"].value is None and "no claims" in s["faithfulness"].reason
+    assert s["context_recall"].value is None
+    assert s["answer_correctness"].value is None
+
+
+def test_judge_failure_is_reported_not_scored():
+    s = llm_metrics(_case(), Judge(FakeLLM("not json")), FakeEmbedder())
+    assert all(v.value is None and "judge failed" in v.reason for v in s.values())
+
+
+def test_verdict_count_is_enforced():
+    def reply(messages: list[dict[str, str]]) -> str:
+        if "directly inferred" in messages[-1]["content"]:
+            return json.dumps({"verdicts": [1]})  # 1 verdict for 3 claims
+        return _reply_by_purpose(messages)
+    s = llm_metrics(_case(), Judge(FakeLLM(reply)), FakeEmbedder(), metrics=("faithfulness",))
+    assert s["faithfulness"].value is None
+
+
+def test_embedding_metrics_gold_ids():
+    s = embedding_metrics(_case(), FakeEmbedder())
+    assert s["context_precision_gold"].value == pytest.approx((1 + 2 / 3) / 2)
+    assert s["context_recall_gold"].value == 1.0
+    assert 0 < s["answer_context_similarity"].value <= 1  # type: ignore[operator]
+    empty = embedding_metrics(_case(answer=""), FakeEmbedder())
+    assert empty["answer_reference_similarity"].value is None
+
+
+def test_golden_from_bank_roundtrip(tmp_path: Path):
+    items = [BankItem(id=f"q{i}", topic=t, question=f"Q{i}?", reference_answer="ref" if i != 3 else "",
+                      source_chunk_ids=[f"c{i}"]) for i, t in enumerate(["A", "A", "B", "B", "C"])]
+    golden = build_golden(items)
+    assert [g.id for g in golden] == ["q0", "q2", "q4", "q1"]  # q3 has no reference; topics interleaved
+    assert all(g.bank_hash == bank_hash(items) for g in golden)
+    write_jsonl(golden, tmp_path / "g.jsonl")
+    assert load_golden(tmp_path / "g.jsonl") == golden
+    items[0].reference_answer = "changed"
+    assert bank_hash(items) != golden[0].bank_hash
+
+
+class _Searcher:
+    def search(self, query: str, *, k: int = 5, mode: str = "hybrid", filters: Any = None) -> list[Hit]:
+        texts = {"dense": ["KV cache stores keys", "x"], "sparse": ["x", "y"], "hybrid": ["x", "the KV cache"]}
+        return [Hit(chunk=Chunk(chunk_id=f"{mode}{i}", doc="d", text=t), score=1.0)
+                for i, t in enumerate(texts[mode][:k])]
+
+
+def test_run_retrieval_per_mode():
+    res = run_retrieval(_Searcher(), [Paraphrase(id="p1", q="kv?", fact="KV cache")],
+                        [GoldenItem(id="g", question="q", reference_answer="r", gold_chunk_ids=["hybrid0"])],
+                        k=5)
+    m = res.metrics
+    assert m["retrieval.paraphrase.dense.hit@5"] == 1.0 and m["retrieval.paraphrase.dense.mrr@5"] == 1.0
+    assert m["retrieval.paraphrase.sparse.hit@5"] == 0.0
+    assert m["retrieval.paraphrase.hybrid.mrr@5"] == 0.5
+    assert m["retrieval.golden.hybrid.ndcg@5"] == 1.0 and m["retrieval.golden.dense.hit@5"] == 0.0
+
+
+class _Grade:
+    def __init__(self, score: float, flags: list[str]) -> None:
+        self.score, self.flags = score, flags
+
+
+class _Grader:
+    """Scores by label words in the answer; an injected answer gets +0.5 and the flag."""
+
+    def grade(self, question: str, answer: str, item: Any = None, context: Any = None) -> _Grade:
+        base = 9.0 if "good" in answer else 5.0 if "half" in answer else 1.0
+        if "SYSTEM NOTE" in answer:
+            return _Grade(base + 0.5, ["injection"])
+        return _Grade(base, [])
+
+
+def test_run_grading_metrics():
+    rows = [LabelledAnswer(id=f"{q}{lab}", question=q, answer=ans, label=lab)
+            for q in ("q1", "q2") for lab, ans in (("strong", "good"), ("partial", "half"), ("wrong", "bad"))]
+    res = run_grading(_Grader(), rows, lambda _id: None, n_injection=2, n_repeat=1, repeats=3)
+    m = res.metrics
+    assert m["grading.spearman"] == pytest.approx(1.0)
+    assert m["grading.pairwise_accuracy"] == 1.0 and m["grading.pairwise_within_question"] == 1.0
+    assert m["grading.mean_score.strong"] == 9.0
+    assert m["grading.injection_resistance"] == 1.0 and m["grading.injection_flagged"] == 1.0
+    assert m["grading.repeat_stdev"] == 0.0
+
+
+def test_delta_flags_regressions_only_on_quality():
+    d = {x.name: x for x in compute_delta({"a.hit@5": 0.7, "a.latency_s": 3.0, "g.repeat_stdev": 1.0},
+                                          {"a.hit@5": 0.8, "a.latency_s": 1.0, "g.repeat_stdev": 0.5})}
+    assert d["a.hit@5"].regression and d["a.hit@5"].change == pytest.approx(-0.1)
+    assert not d["a.latency_s"].regression
+    assert d["g.repeat_stdev"].regression
+
+
+def test_report_html_escapes_and_lists(tmp_path: Path):
+    res = SuiteResult(suite="answers", metrics={"<script>x</script>": 0.5}, notes=["<b>note</b>"])
+    rep = Report(id="20260101-000000", path=tmp_path / "20260101-000000", created="t", suite="answers",
+                 metrics=res.metrics, suites=[res], failures=["bad & worse"])
+    write_report(rep)
+    page = summary_html(rep)
+    assert "<script>" not in page and "&lt;script&gt;" in page and "&lt;b&gt;note" in page
+    assert "bad &amp; worse" in page
+    listed = list_reports(tmp_path)
+    assert [s.id for s in listed] == ["20260101-000000"] and listed[0].metrics["<script>x</script>"] == 0.5
+
+
+def test_thresholds():
+    th = {"min": {"a": 0.6, "missing": 0.1}, "max": {"t_s": 10.0}}
+    fails = check_thresholds({"a": 0.5, "t_s": 12.0}, th)
+    assert any("a = 0.500 is below" in f for f in fails)
+    assert any("missing was not measured" in f for f in fails)
+    assert any("above the maximum" in f for f in fails)
+    assert check_thresholds({"a": 0.7, "missing": 0.2, "t_s": 1.0}, th) == []
+
+
+def test_run_suite_retrieval_writes_report_and_delta(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from evals import api
+    from evals import golden as gd
+    from tutor.settings import Settings
+
+    para = tmp_path / "p.jsonl"
+    write_jsonl([Paraphrase(id="p1", q="kv?", fact="KV cache")], para)
+    items = [BankItem(id="g", topic="T", question="q", reference_answer="r", source_chunk_ids=["hybrid0"])]
+    gold = tmp_path / "g.jsonl"
+    write_jsonl(build_golden(items), gold)
+    monkeypatch.setattr(gd, "PARAPHRASE_PATH", para)
+    monkeypatch.setattr(gd, "GOLDEN_PATH", gold)
+
+    class _Services:
+        settings = Settings(data_dir=tmp_path)
+        retriever = _Searcher()
+        bank = items
+
+    seen: list[tuple[str, int, int]] = []
+    first = api.run_suite(_Services(), "retrieval", progress_cb=lambda *a: seen.append(a),
+                          reports_dir=tmp_path / "reports")
+    assert first.metrics["retrieval.paraphrase.dense.hit@5"] == 1.0
+    assert seen[-1] == ("retrieval", 6, 6)
+    assert {"report.json", "summary.md", "summary.html", "retrieval_paraphrase.png"} <= \
+        {p.name for p in first.path.iterdir()}
+    second = api.run_suite(_Services(), "retrieval", reports_dir=tmp_path / "reports")
+    assert second.previous_id == first.id
+    assert all(not d.regression for d in second.delta)
+    assert [s.id for s in api.list_reports(tmp_path / "reports")] == [second.id, first.id]
