@@ -1,0 +1,109 @@
+"""Read one file into normalised text: .txt / .md (UTF-8, cp1251 fallback), .pdf (pypdf) and
+.ipynb (markdown cells as-is, code cells as ```python fences). Anything unreadable raises
+DocumentError with the path and a sentence saying why; nothing is guessed silently.
+
+Offsets used downstream point into ``Source.text`` (newlines normalised to '\\n', Unicode NFC).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from tutor.errors import DocumentError
+
+TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
+SUFFIXES = TEXT_SUFFIXES | {".pdf", ".ipynb"}
+MAX_BYTES = 50_000_000
+
+
+@dataclass(frozen=True)
+class Source:
+    path: Path
+    text: str
+    sha256: str
+    fmt: str  # 'text' | 'markdown' | 'pdf' | 'ipynb'
+
+
+def normalise(text: str) -> str:
+    """'a\\r\\nb\\u00a0' -> 'a\\nb ' (newlines, NFC, no NUL, non-breaking spaces as spaces)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    return unicodedata.normalize("NFC", text).replace("\u00a0", " ")
+
+
+def _decode(raw: bytes, path: Path) -> str:
+    if b"\x00" in raw[:4096]:
+        raise DocumentError(f"{path.name} looks like a binary file, not text.", path=str(path),
+                            hint="Save it as UTF-8 text, Markdown, PDF or .ipynb.")
+    for enc in ("utf-8-sig", "cp1251"):
+        try:
+            return raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise DocumentError(f"{path.name} is not UTF-8 (or cp1251) text.", path=str(path))  # pragma: no cover
+
+
+def _pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(str(path))
+        if reader.is_encrypted:
+            raise DocumentError(f"{path.name} is an encrypted PDF.", path=str(path),
+                                hint="Remove the password and ingest it again.")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except DocumentError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as err:
+        raise DocumentError(f"{path.name} is not a readable PDF ({err}).", path=str(path)) from err
+    text = "\n\n".join(p.strip() for p in pages if p.strip())
+    if not text.strip():
+        raise DocumentError(f"{path.name} has no extractable text (a scanned PDF?).", path=str(path),
+                            hint="Run OCR on it first or export the notes as text.")
+    return text
+
+
+def _ipynb_text(raw: bytes, path: Path) -> str:
+    try:
+        nb = json.loads(raw.decode("utf-8-sig"))
+        cells = nb["cells"]
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as err:
+        raise DocumentError(f"{path.name} is not a valid Jupyter notebook ({err}).", path=str(path)) from err
+    parts = []
+    for cell in cells:
+        src = cell.get("source", "") if isinstance(cell, dict) else ""
+        body = "".join(src) if isinstance(src, list) else str(src)
+        if not body.strip():
+            continue
+        parts.append(f"```python\n{body.rstrip()}\n```" if cell.get("cell_type") == "code" else body.strip())
+    return "\n\n".join(parts)
+
+
+def read_source(path: Path) -> Source:
+    """Read ``path``; raises DocumentError for a missing, empty, oversized or unreadable file."""
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise DocumentError(f"{path.name}: unsupported file type '{suffix or 'none'}'.", path=str(path),
+                            hint="Supported: .txt, .md, .pdf, .ipynb.")
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise DocumentError(f"Cannot read {path}: {err.strerror or err}.", path=str(path)) from err
+    if len(raw) > MAX_BYTES:
+        raise DocumentError(f"{path.name} is larger than {MAX_BYTES // 1_000_000} MB.", path=str(path))
+    if not raw.strip():
+        raise DocumentError(f"{path.name} is empty.", path=str(path))
+    if suffix == ".pdf":
+        text, fmt = _pdf_text(path), "pdf"
+    elif suffix == ".ipynb":
+        text, fmt = _ipynb_text(raw, path), "ipynb"
+    else:
+        text, fmt = _decode(raw, path), "markdown" if suffix in {".md", ".markdown"} else "text"
+    text = normalise(text)
+    if not text.strip():
+        raise DocumentError(f"{path.name} contains no text.", path=str(path))
+    return Source(path, text, hashlib.sha256(raw).hexdigest(), fmt)
