@@ -1,0 +1,287 @@
+"""The one LLM client: any OpenAI-compatible server (vLLM in production, the embedded llama.cpp
+engine by default), implementing ``tutor.ports.ChatLLM``.
+
+Plain httpx rather than the openai SDK: the SDK's own retry loop and exception tree would hide
+what we need to control here — connect vs read timeouts, retrying only connection errors / 5xx /
+429, readable errors naming the server, the raw SSE stream (llama.cpp's extra ``timings``) and the
+non-OpenAI ``/tokenize`` route that both llama.cpp and vLLM serve.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from tutor.budget import approx_tokens
+from tutor.errors import LLMError, LLMOutputError, LLMTimeoutError, LLMUnavailableError
+from tutor.llmlog import CallStats, log_call
+from tutor.prompting import render
+from tutor.settings import Settings
+from tutor.sse import StreamState, parse_sse_line
+from tutor.strict_schema import response_format
+
+T = TypeVar("T", bound=BaseModel)
+Message = dict[str, str]
+RETRY_STATUS = {429, 500, 502, 503, 504}
+
+
+class LLMClient:
+    def __init__(self, base_url: str, model: str, *, api_key: str = "EMPTY", context_window: int = 8192,
+                 timeout: float = 180.0, connect_timeout: float = 5.0, max_retries: int = 2,
+                 backoff_s: float = 0.5, verbose: bool = False,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.model = model
+        self.context_window = context_window
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.backoff_s = backoff_s
+        self.verbose = verbose
+        self.last: CallStats | None = None
+        self._tokenize_ok: bool | None = None
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._http = httpx.Client(base_url=self.base_url, headers=headers, transport=transport,
+                                  timeout=httpx.Timeout(timeout, connect=connect_timeout))
+        self._count_cached = lru_cache(maxsize=4096)(self._count_tokens)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, base_url: str | None = None) -> LLMClient:
+        return cls(base_url or settings.llm_base_url, settings.llm_model, api_key=settings.llm_api_key,
+                   context_window=settings.llm_context, timeout=settings.llm_timeout,
+                   connect_timeout=settings.llm_connect_timeout, max_retries=settings.llm_max_retries,
+                   verbose=settings.verbose)
+
+    def close(self) -> None:
+        self._http.close()
+
+    # --- ChatLLM ---------------------------------------------------------------------------------
+    def complete(self, messages: list[Message], *, purpose: str, max_tokens: int = 512,
+                 temperature: float = 0.0) -> str:
+        stats = CallStats(purpose, self.model)
+        text, _ = self._chat(self._payload(messages, max_tokens, temperature), stats, messages)
+        self._log(stats, messages)
+        return text
+
+    def stream(self, messages: list[Message], *, purpose: str, max_tokens: int = 512,
+               temperature: float = 0.0) -> Iterator[str]:
+        payload = {**self._payload(messages, max_tokens, temperature), "stream": True,
+                   "stream_options": {"include_usage": True}}
+        stats = CallStats(purpose, self.model)
+        t0 = time.perf_counter()
+        state = StreamState()
+        try:
+            with self._send(payload) as reply:
+                stats.attempts = reply.attempts
+                for line in reply.resp.iter_lines():
+                    for delta in parse_sse_line(line, state):
+                        if stats.ttft_s is None:
+                            stats.ttft_s = time.perf_counter() - t0
+                        yield delta
+                    if state.done:
+                        break
+            state.check_complete()
+        except GeneratorExit:
+            stats.outcome = "cancelled"
+            self._log(stats, messages, t0)
+            raise
+        except (LLMError, httpx.HTTPError) as err:
+            raise self._fail(stats, t0, messages, err) from err
+        stats.prompt_tokens, stats.completion_tokens = state.usage(self.count_tokens)
+        _server_rates(stats, state.timings)
+        self._log(stats, messages, t0)
+
+    def structured(self, messages: list[Message], schema: type[T], *, purpose: str,
+                   max_tokens: int = 1024, temperature: float = 0.0) -> T:
+        payload = {**self._payload(messages, max_tokens, temperature), "response_format": response_format(schema)}
+        stats = CallStats(purpose, self.model)
+        text, data = self._chat(payload, stats, messages)
+        try:
+            result = _validate(text, schema, data)
+        except ValueError as first:
+            result = self._repair(payload, messages, schema, text, first, stats)
+        self._log(stats, messages)
+        return result
+
+    def _repair(self, payload: dict[str, Any], messages: list[Message], schema: type[T], bad: str,
+                error: ValueError, stats: CallStats) -> T:
+        """One more call showing the model its invalid output and the validation error."""
+        repair = [*messages, {"role": "assistant", "content": bad},
+                  {"role": "user", "content": render("llm_repair", error=str(error)[:1500], output=bad[-3000:])}]
+        stats.attempts += 1
+        text, data = self._chat({**payload, "messages": repair}, stats, repair)
+        try:
+            result = _validate(text, schema, data)
+        except ValueError as second:
+            stats.outcome = "LLMOutputError"
+            self._log(stats, repair)
+            raise LLMOutputError(f"The LLM did not produce valid {schema.__name__} JSON for "
+                                 f"'{stats.purpose}' after a repair attempt: {str(second)[:300]}",
+                                 raw=text, attempts=2,
+                                 hint="Try again; a larger model follows schemas more reliably.") from second
+        stats.outcome = "repaired"
+        return result
+
+    def count_tokens(self, text: str) -> int:
+        """Exact count from the server's /tokenize (llama.cpp and vLLM) when it has one, else an
+        estimate (``tutor.budget.approx_tokens``). Cached per text."""
+        return self._count_cached(text)
+
+    def _count_tokens(self, text: str) -> int:
+        if self._tokenize_ok is not False:
+            try:
+                resp = self._http.post(self._root() + "/tokenize", timeout=10.0,
+                                       json={"content": text, "prompt": text, "model": self.model})
+                if resp.status_code == 200:
+                    body = resp.json()
+                    count = int(body["count"]) if "count" in body else len(body["tokens"])
+                    self._tokenize_ok = True
+                    return count
+                self._tokenize_ok = False
+            except (httpx.HTTPError, ValueError, KeyError, TypeError):
+                if self._tokenize_ok is None:
+                    self._tokenize_ok = False
+        return approx_tokens(text)
+
+    # --- HTTP ------------------------------------------------------------------------------------
+    def _root(self) -> str:
+        return self.base_url[:-3] if self.base_url.endswith("/v1") else self.base_url
+
+    def _payload(self, messages: list[Message], max_tokens: int, temperature: float) -> dict[str, Any]:
+        return {"model": self.model, "messages": messages, "max_tokens": max_tokens, "temperature": temperature}
+
+    def _chat(self, payload: dict[str, Any], stats: CallStats,
+              messages: list[Message]) -> tuple[str, dict[str, Any]]:
+        """One non-streaming call; adds its tokens and latency to ``stats`` (logs only on failure)."""
+        t0 = time.perf_counter()
+        try:
+            with self._send(payload) as reply:
+                reply.resp.read()
+            data = _json_body(reply.resp)
+            text = _message_text(data)
+        except (LLMError, httpx.HTTPError) as err:
+            raise self._fail(stats, t0, messages, err) from err
+        usage = data.get("usage") or {}
+        stats.prompt_tokens += int(usage.get("prompt_tokens") or 0)
+        stats.completion_tokens += int(usage.get("completion_tokens") or 0)
+        stats.latency_s += time.perf_counter() - t0
+        _server_rates(stats, data.get("timings"))
+        return text, data
+
+    def _send(self, payload: dict[str, Any]) -> _Reply:
+        """POST /chat/completions (streamed body) and return the 200 reply; retries connection
+        errors, 5xx and 429 with exponential backoff. Read timeouts are not retried."""
+        last_err: Exception | None = None
+        for attempt in range(self.max_retries + 1):
+            if attempt:
+                time.sleep(self.backoff_s * 2 ** (attempt - 1))
+            req = self._http.build_request("POST", "/chat/completions", json=payload)
+            try:
+                resp = self._http.send(req, stream=True)
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError) as err:
+                last_err = err
+                continue
+            if resp.status_code == 200:
+                return _Reply(resp, attempt + 1)
+            body = resp.read().decode("utf-8", "replace")[:500]
+            resp.close()
+            if resp.status_code in RETRY_STATUS:
+                last_err = LLMError(f"The LLM server at {self.base_url} answered HTTP {resp.status_code}: {body}")
+                continue
+            raise LLMError(f"The LLM server at {self.base_url} rejected the request "
+                           f"(HTTP {resp.status_code}): {body}",
+                           hint="Check TUTOR_LLM_MODEL matches the served model name and the prompt fits "
+                                "the context window.")
+        if isinstance(last_err, LLMError):
+            raise LLMUnavailableError(f"{last_err} (after {self.max_retries + 1} attempts).",
+                                      hint="The server is overloaded or failing; try again shortly.")
+        raise self._unavailable(last_err)
+
+    def _unavailable(self, err: Exception | None) -> LLMUnavailableError:
+        reason = type(err).__name__ if err else "unknown error"
+        return LLMUnavailableError(
+            f"The LLM server at {self.base_url} is not reachable ({reason}, {self.max_retries + 1} attempts).",
+            hint="Start it (`tutor serve-llm`) or unset TUTOR_LLM_BASE_URL to use the embedded engine.")
+
+    def _fail(self, stats: CallStats, t0: float, messages: list[Message], err: Exception) -> LLMError:
+        """Turn ``err`` into the LLMError to raise, and log the failed call."""
+        if isinstance(err, LLMError):
+            out = err
+        elif isinstance(err, httpx.TimeoutException):
+            out = LLMTimeoutError(f"The LLM server at {self.base_url} did not answer within {self.timeout:.0f} s.",
+                                  hint="It may be busy: raise TUTOR_LLM_TIMEOUT or ask for a shorter answer.")
+        else:
+            out = self._unavailable(err)
+        stats.outcome = type(out).__name__
+        self._log(stats, messages, t0)
+        return out
+
+    def _log(self, stats: CallStats, messages: list[Message], t0: float | None = None) -> None:
+        if t0 is not None:
+            stats.latency_s += time.perf_counter() - t0
+        self.last = stats
+        log_call(stats, messages if self.verbose else None)
+
+
+class _Reply:
+    """A 200 response with a streamed body (closed on exit) and how many attempts it took."""
+
+    def __init__(self, resp: httpx.Response, attempts: int) -> None:
+        self.resp = resp
+        self.attempts = attempts
+
+    def __enter__(self) -> _Reply:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.resp.close()
+
+
+def _json_body(resp: httpx.Response) -> dict[str, Any]:
+    try:
+        data = resp.json()
+    except ValueError as err:
+        raise LLMOutputError("The LLM server returned a response that is not JSON.",
+                             raw=resp.text[:2000]) from err
+    if not isinstance(data, dict):
+        raise LLMOutputError("The LLM server returned JSON that is not an object.", raw=resp.text[:2000])
+    return data
+
+
+def _message_text(data: dict[str, Any]) -> str:
+    try:
+        content = data["choices"][0]["message"].get("content")
+    except (KeyError, IndexError, TypeError, AttributeError) as err:
+        raise LLMOutputError("The LLM server's reply has no choices[0].message.",
+                             raw=json.dumps(data)[:2000]) from err
+    return content or ""
+
+
+def _validate(text: str, schema: type[T], data: dict[str, Any]) -> T:
+    """Parse + validate; raises ValueError (json/pydantic) with a message the model can act on."""
+    if (data.get("choices") or [{}])[0].get("finish_reason") == "length":
+        raise ValueError("the output was cut off at max_tokens; write a shorter JSON object")
+    try:
+        return schema.model_validate_json(_strip_fences(text))
+    except ValidationError as err:
+        raise ValueError(str(err)) from err
+
+
+def _strip_fences(text: str) -> str:
+    """'```json\\n{..}\\n```' -> '{..}'; other text unchanged."""
+    t = text.strip()
+    if t.startswith("```"):
+        t = t.split("\n", 1)[1] if "\n" in t else ""
+        t = t.rsplit("```", 1)[0]
+    return t.strip()
+
+
+def _server_rates(stats: CallStats, timings: Any) -> None:
+    if isinstance(timings, dict):
+        stats.prompt_per_s = timings.get("prompt_per_second")
+        stats.decode_per_s = timings.get("predicted_per_second")
