@@ -1,0 +1,215 @@
+"""``Backend`` on the real modules: answering (tutor.answering), grading / quiz / interview / attempts
+(tutor.grading, tutor.quiz, tutor.interview, tutor.attempts), evals (evals.api) and ingest
+(ingest.pipeline). The only UI module that knows their APIs; it converts results into ``ui.views``.
+
+Gradio runs handlers in worker threads: searches go through one lock (one embedded Qdrant client),
+per-user objects (quiz sessions, handed-out questions, interviews) are keyed by the user name."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from tutor.errors import InputError, NotFoundError, TutorError
+from tutor.services import Services
+from tutor.types import BankItem, Filters, Hit, Mode
+from ui.backend import ProgressCb
+from ui.convert import attempt_rows, eval_view, grade_view, interview_report_md, mastery_rows, question_view
+from ui.views import (
+    AttemptRow,
+    ChatEvent,
+    DocRow,
+    EvalView,
+    GradeView,
+    InterviewView,
+    MasteryRow,
+    QuestionView,
+)
+
+MAX_SESSIONS = 256
+
+
+class LockedSearcher:
+    """Serialises ``search`` calls from Gradio worker threads; everything else passes through."""
+
+    def __init__(self, inner: Any, lock: threading.RLock) -> None:
+        self._inner, self._lock = inner, lock
+
+    def search(self, query: str, *, k: int = 5, mode: Mode = "hybrid",
+               filters: Filters | None = None) -> list[Hit]:
+        with self._lock:
+            return self._inner.search(query, k=k, mode=mode, filters=filters)  # type: ignore[no-any-return]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+class _Lru(OrderedDict[str, Any]):
+    def put(self, key: str, value: Any) -> None:
+        self[key] = value
+        self.move_to_end(key)
+        while len(self) > MAX_SESSIONS:
+            self.popitem(last=False)
+
+
+class ServicesBackend:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.settings = services.settings
+        self._lock = threading.RLock()
+        # one search lock per Services, shared by every app built on it
+        self._search: threading.RLock = services.__dict__.setdefault("_ui_search_lock", threading.RLock())
+        self._quizzes = _Lru()
+        self._issued = _Lru()
+        self._interviews = _Lru()
+
+    # --- shared pieces, built once -------------------------------------------------------------
+    def _searcher(self) -> LockedSearcher:
+        """The retriever wrapped in the search lock, installed on ``services`` once so that the
+        grader and evals (which read ``services.retriever``) share the same lock."""
+        with self._lock:
+            current = self.services.retriever
+            if not isinstance(current, LockedSearcher):
+                current = LockedSearcher(current, self._search)
+                self.services.__dict__["retriever"] = current
+            return current
+
+    def _tutor(self) -> Any:
+        from tutor.answering import Tutor
+
+        return Tutor(self._searcher(), self.services.llm, self.settings)
+
+    def _grader(self) -> Any:
+        with self._lock:
+            if "_grader_obj" not in self.__dict__:
+                from tutor.grading.grader import Grader
+
+                self._searcher()
+                self.__dict__["_grader_obj"] = Grader.from_services(self.services)
+            return self.__dict__["_grader_obj"]
+
+    def _quiz(self, user: str) -> Any:
+        with self._lock:
+            if user not in self._quizzes:
+                from tutor.quiz import Quiz
+
+                self._quizzes.put(user, Quiz(self.services.bank, self.services.attempts, user=user))
+            return self._quizzes[user]
+
+    # --- chat ----------------------------------------------------------------------------------
+    def ask(self, user: str, question: str, history: list[dict[str, str]]) -> Iterator[ChatEvent]:
+        from tutor.conversation import history_from_messages
+
+        for ev in self._tutor().stream(question, history_from_messages(history)):
+            yield ChatEvent(kind=ev.kind, text=ev.text, sources=ev.sources, answer=ev.answer)
+
+    # --- practice ------------------------------------------------------------------------------
+    def _items(self) -> list[BankItem]:
+        return list(self.services.bank.items)
+
+    def topics(self) -> list[str]:
+        try:
+            return [t for t in self.services.bank.topics() if t]
+        except TutorError:  # no bank yet (not ingested): the picker is empty, the app still opens
+            return []
+
+    def next_question(self, user: str, topic: str | None, level: str | None,
+                      review: bool = False) -> QuestionView:
+        quiz = self._quiz(user)
+        item = quiz.next(weakest=True) if review else quiz.next(topic=topic, level=level)
+        if item is None:
+            raise NotFoundError("No question matches these filters.", hint="Pick another topic or level.")
+        self._issued.put(f"{user}\x00{item.id}", item)
+        return question_view(item, reason="review" if review else "")
+
+    def _issued_item(self, user: str, question_id: str) -> BankItem:
+        item = self._issued.get(f"{user}\x00{question_id}")
+        if item is None:
+            raise InputError("This question was not handed out in this session.",
+                             hint="Take a new question with Next question.")
+        return item  # type: ignore[no-any-return]
+
+    def grade(self, user: str, question_id: str, answer: str) -> GradeView:
+        item = self._issued_item(user, question_id)
+        return grade_view(self._quiz(user).submit(item, answer, self._grader()))
+
+    def grade_follow_up(self, user: str, parent: GradeView, answer: str) -> GradeView:
+        item = self._issued_item(user, parent.question_id)
+        store = self.services.attempts
+        aid = store.start(user, parent.follow_up, answer)
+        grade = self._grader().grade(parent.follow_up, answer, item=item)
+        store.complete(aid, grade)
+        return grade_view(grade).model_copy(update={"question_id": parent.question_id})
+
+    def interview_start(self, user: str, topics: list[str], n: int) -> InterviewView:
+        from tutor.interview import MockInterview
+
+        session = MockInterview(self._grader(), self.services.bank, self.services.attempts,
+                                topics=topics or None, n=n, user=user)
+        key = uuid.uuid4().hex
+        self._interviews.put(f"{user}\x00{key}", session)
+        return InterviewView(state={"id": key}, question=question_view(session.current.item,
+                                                                       text=session.current.text),
+                             asked=1, total=n)
+
+    def interview_answer(self, user: str, view: InterviewView, answer: str) -> InterviewView:
+        session = self._interviews.get(f"{user}\x00{view.state.get('id', '')}")
+        if session is None:
+            raise InputError("This mock interview has expired.", hint="Start a new one.")
+        turn = session.answer(answer)
+        last = grade_view(turn.grade)
+        if turn.next is None:
+            return view.model_copy(update={"finished": True, "last_grade": last, "question": None,
+                                           "report_markdown": interview_report_md(session.report())})
+        return view.model_copy(update={"question": question_view(turn.next.item, text=turn.next.text),
+                                       "asked": view.asked + 1, "last_grade": last})
+
+    # --- progress ------------------------------------------------------------------------------
+    def mastery(self, user: str) -> list[MasteryRow]:
+        return mastery_rows(self.services.attempts.progress(user))
+
+    def attempts(self, user: str) -> list[AttemptRow]:
+        return attempt_rows(self.services.attempts, user)
+
+    def export_csv(self, user: str, path: Path) -> Path:
+        self.services.attempts.export_csv(user, path)
+        return path
+
+    # --- evals ---------------------------------------------------------------------------------
+    def eval_suites(self) -> list[str]:
+        from evals.api import SUITES
+
+        return list(SUITES)
+
+    def run_eval(self, suite: str, limit: int | None, progress: ProgressCb) -> EvalView:
+        from evals.api import run_suite
+
+        return eval_view(run_suite(self.services, suite=suite, limit=limit, progress_cb=progress))
+
+    def reports(self) -> list[EvalView]:
+        from evals.api import list_reports
+
+        return [eval_view(r) for r in list_reports(Path(self.settings.reports_dir))]
+
+    # --- library -------------------------------------------------------------------------------
+    def documents(self) -> list[DocRow]:
+        from ui.convert import doc_rows
+
+        return doc_rows(self.services, self._items())
+
+    def ingest(self, paths: list[Path], progress: ProgressCb) -> str:
+        from ingest.pipeline import ingest_paths
+
+        targets = paths or [self.settings.corpus_dir, self.upload_dir()]
+        targets = [p for p in targets if p.exists()]
+        with self._search:  # no searches while the store is rewritten
+            report = ingest_paths(self.services, targets, progress=progress)
+            self.services.__dict__.pop("bank", None)  # reload the rebuilt question bank
+        return str(getattr(report, "summary", lambda: report)())
+
+    def upload_dir(self) -> Path:
+        return self.settings.data_dir / "uploads"
