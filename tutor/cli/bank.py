@@ -1,0 +1,127 @@
+"""`tutor bank list|show|build|stats`: browse the question bank (settings.bank_path)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from tutor.cli.common import echo_json, load_settings
+from tutor.errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ingest.bank import QuestionBank
+    from tutor.types import BankItem
+
+
+def _short(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def _table(items: list[BankItem]) -> str:
+    rows = [f"{'ID':12}  {'TOPIC':24}  {'LEVEL':6}  QUESTION"]
+    rows += [f"{i.id:12}  {_short(i.topic, 24):24}  {i.level or '-':6}  {_short(i.question, 80)}" for i in items]
+    return "\n".join(rows)
+
+
+def _details(item: BankItem) -> str:
+    lines = [f"[{item.id}] {item.question}", f"topic: {item.topic}   level: {item.level or '-'}   "
+             f"lang: {item.lang}   docs: {', '.join(item.docs)}"]
+    lines += [f"also asked as: {q}" for q in item.question_alt]
+    if item.reference_answer:
+        lines += ["", "Reference answer:", item.reference_answer]
+    for title, values in (("Key points", item.key_points), ("Red flags", item.red_flags)):
+        if values:
+            lines += ["", f"{title}:", *[f"  - {v}" for v in values]]
+    if item.weak_answer:
+        lines += ["", f"Weak answer: {item.weak_answer}", f"Strong answer: {item.strong_answer}"]
+    return "\n".join(lines)
+
+
+def resolve(bank: QuestionBank, item_id: str) -> BankItem:
+    """Exact id, or a unique id prefix (at least 4 characters)."""
+    from tutor.errors import NotFoundError
+
+    try:
+        return bank.get(item_id)
+    except NotFoundError:
+        matches = [i for i in bank.items if len(item_id) >= 4 and i.id.startswith(item_id)]
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise InputError(f"'{item_id}' matches {len(matches)} questions; give more of the id.") from None
+        raise
+
+
+def register(app: typer.Typer) -> None:
+    bank = typer.Typer(help="Browse the question bank built by `tutor ingest`.", no_args_is_help=True)
+
+    @bank.command("list")
+    def list_cmd(
+        topic: str | None = typer.Option(None, "--topic", help="Only this topic (see `tutor bank stats`)."),
+        level: str | None = typer.Option(None, "--level", help="basic, medium or killer."),
+        doc: str | None = typer.Option(None, "--doc", help="Only questions from this document file name."),
+        as_json: bool = typer.Option(False, "--json", help="One JSON array on stdout."),
+    ) -> None:
+        """List questions as a table (id, topic, level, question)."""
+        from ingest.bank import QuestionBank
+
+        if level and level.lower() not in ("basic", "medium", "killer"):
+            raise InputError(f"Unknown level '{level}'.", hint="Use basic, medium or killer.")
+        qb = QuestionBank.load(load_settings().bank_path)
+        items = qb.filter(topic=topic, level=level, doc=doc)
+        if as_json:
+            echo_json([i.model_dump(mode="json") for i in items])
+            return
+        if not items:
+            raise InputError("No questions match these filters.",
+                             hint=f"Topics: {', '.join(qb.topics())}")
+        typer.echo(_table(items))
+        typer.echo(f"\n{len(items)} of {len(qb.items)} questions")
+
+    @bank.command("show")
+    def show_cmd(
+        item_id: str = typer.Argument(..., metavar="ID", help="Question id (or a unique prefix)."),
+        as_json: bool = typer.Option(False, "--json", help="One JSON document on stdout."),
+    ) -> None:
+        """Everything known about one question: reference answer, key points, red flags."""
+        from ingest.bank import QuestionBank
+
+        item = resolve(QuestionBank.load(load_settings().bank_path), item_id)
+        echo_json(item) if as_json else typer.echo(_details(item))
+
+    @bank.command("stats")
+    def stats_cmd(as_json: bool = typer.Option(False, "--json", help="One JSON document on stdout.")) -> None:
+        """Question counts by topic, level and document."""
+        from ingest.bank import QuestionBank
+
+        stats = QuestionBank.load(load_settings().bank_path).stats()
+        if as_json:
+            echo_json(stats)
+            return
+        for name, counts in stats.items():
+            typer.echo(f"by {name}:")
+            for key, n in counts.items():
+                typer.echo(f"  {n:4}  {key}")
+
+    @bank.command("build")
+    def build_cmd(
+        paths: list[Path] = typer.Argument(None, help="Files or folders (default: settings.corpus_dir)."),
+    ) -> None:
+        """Parse documents and write only the question bank (no embedding; `tutor ingest` does both)."""
+        from ingest.bank import QuestionBank
+        from ingest.parse import parse_paths
+
+        settings = load_settings()
+        docs, errors = parse_paths(list(paths) if paths else [settings.corpus_dir])
+        for err in errors:
+            typer.secho(f"skipped: {err.user_message()}", err=True, fg=typer.colors.YELLOW)
+        if not docs:
+            raise InputError("No document could be parsed, so no bank was written.")
+        qb = QuestionBank.build(docs)
+        qb.save(settings.bank_path)
+        typer.echo(f"{len(qb.items)} questions from {len(docs)} documents -> {settings.bank_path}")
+
+    app.add_typer(bank, name="bank")
