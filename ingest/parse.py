@@ -159,9 +159,10 @@ def _prose(b: _Builder, sec: Section, start: int, end: int) -> None:
             first = b.text[s:b.text.find("\n", s, e) if "\n" in b.text[s:e] else e]
             b.add(Unit("section", s, e), b.context(sec.path, sec.level, first))
         return
-    ctx = b.context(sec.path, sec.level)
     for unit in pack_blocks(b.text, blocks(b.text, start, end)):
-        b.add(unit, ctx)
+        # Without headings (plain text, PDF, a preamble) the body itself names the topic.
+        hint = "" if sec.path else b.text[unit.start:min(unit.end, unit.start + 300)]
+        b.add(unit, b.context(sec.path, sec.level, hint))
 
 
 def _inline_questions(b: _Builder, sec: Section) -> None:

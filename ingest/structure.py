@@ -126,6 +126,7 @@ def find_headings(text: str, style: str) -> list[Heading]:
     in_fence = False
     for line in split_lines(text):
         stripped = line.text.strip()
+        first = not headings
         if style == "markdown":
             if stripped.startswith("```"):
                 in_fence = not in_fence
@@ -136,7 +137,7 @@ def find_headings(text: str, style: str) -> list[Heading]:
                 headings.append(Heading(title, rank, line.start, line.end))
         elif style == "pilcrow" and stripped.endswith(PILCROW):
             title = stripped[:-1].strip()
-            rank = pilcrow_rank(title, first=line.start == 0, toc=toc)
+            rank = pilcrow_rank(title, first=first, toc=toc)
             headings.append(Heading(title, rank, line.start, line.end))
     return headings
 
@@ -147,7 +148,7 @@ def outline(text: str, style: str | None = None) -> list[Section]:
     style = style or detect_style(text)
     headings = find_headings(text, style)
     top = min((h.rank for h in headings), default=1)
-    title_rank = top if headings and headings[0].start == 0 and sum(h.rank == top for h in headings) == 1 else 0
+    title_rank = top if headings and headings[0].rank == top and sum(h.rank == top for h in headings) == 1 else 0
     sections: list[Section] = []
     first_start = headings[0].start if headings else len(text)
     if text[:first_start].strip():

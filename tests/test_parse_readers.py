@@ -1,0 +1,144 @@
+"""User notes in every supported format ingest; a broken file is a DocumentError and nothing else is lost."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ingest.parse import parse_document, parse_paths
+from ingest.readers import read_source
+from tutor.errors import DocumentError
+
+MD = """# My LLM notes
+
+Intro paragraph about the notes.
+
+## Tokenization
+
+### Basic
+
+Q: What is BPE?
+A: Byte pair encoding merges the most frequent symbol pairs.
+
+Q: What is a vocabulary?
+A: The set of tokens a model knows.
+
+## Serving
+
+```python
+def serve():
+    return "vllm"
+```
+
+| Engine | Use |
+|---|---|
+| vLLM | throughput |
+"""
+
+
+def _write(tmp: Path, name: str, content: str | bytes) -> Path:
+    path = tmp / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
+def test_markdown_headings_questions_code_and_tables(tmp_path: Path) -> None:
+    doc = parse_document(_write(tmp_path, "notes.md", MD))
+    assert [i.question for i in doc.items] == ["What is BPE?", "What is a vocabulary?"]
+    bpe = doc.items[0]
+    assert bpe.level == "basic" and bpe.topic == "Tokenization" and bpe.lang == "en"
+    assert bpe.reference_answer == "Byte pair encoding merges the most frequent symbol pairs."
+    kinds = {c.kind: c for c in doc.chunks}
+    assert set(kinds) == {"section", "qa", "code", "table"}
+    assert kinds["code"].heading_path == ["Serving"] and "def serve" in kinds["code"].text
+    assert kinds["table"].text.endswith("| vLLM | throughput |")
+    for c in doc.chunks:
+        assert c.text.endswith(doc.text[c.start:c.end])
+
+
+def test_plain_text_is_split_into_overlapping_sections(tmp_path: Path) -> None:
+    sentences = [f"Sentence number {i} explains one more detail about retrieval quality." for i in range(80)]
+    doc = parse_document(_write(tmp_path, "plain.txt", " ".join(sentences)))
+    assert len(doc.chunks) >= 4 and all(c.kind == "section" for c in doc.chunks)
+    assert all(len(c.text) <= 1200 for c in doc.chunks)
+    spans = sorted((c.start, c.end) for c in doc.chunks)
+    assert spans[0][0] == 0 and spans[-1][1] == len(doc.text)
+    assert all(b[0] <= a[1] for a, b in zip(spans, spans[1:], strict=False))  # no gap
+    assert any(b[0] < a[1] for a, b in zip(spans, spans[1:], strict=False))  # some overlap
+    assert all(c.text.endswith(doc.text[c.start:c.end]) for c in doc.chunks)
+
+
+def test_ipynb_markdown_and_code_cells(tmp_path: Path) -> None:
+    nb = {"cells": [
+        {"cell_type": "markdown", "source": ["# Квантизация\n", "\n", "Q: Зачем квантизация?\n",
+                                             "A: Уменьшает память в 2-8 раз.\n"]},
+        {"cell_type": "code", "source": "x = quantize(model)\nprint(x)", "outputs": []},
+    ], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    doc = parse_document(_write(tmp_path, "nb.ipynb", json.dumps(nb)))
+    assert [i.question for i in doc.items] == ["Зачем квантизация?"]
+    assert doc.items[0].lang == "ru" and doc.items[0].topic == "Quantization"
+    assert "x = quantize(model)" in doc.text and "```python" in doc.text
+
+
+def test_pdf_made_with_matplotlib(tmp_path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    path = tmp_path / "notes.pdf"
+    with PdfPages(path) as pdf:
+        for text in ("Speculative decoding uses a draft model.", "The target model verifies tokens."):
+            fig = plt.figure()
+            fig.text(0.1, 0.5, text)
+            pdf.savefig(fig)
+            plt.close(fig)
+    doc = parse_document(path)
+    assert "draft model" in doc.text and "verifies tokens" in doc.text
+    assert doc.chunks and doc.chunks[0].topic == "Speculative Decoding"
+
+
+@pytest.mark.parametrize(("name", "content", "phrase"), [
+    ("broken.pdf", b"%PDF-1.4 this is not really a pdf", "not a readable PDF"),
+    ("empty.md", "   \n", "is empty"),
+    ("blob.txt", b"\x00\x01\x02binary", "binary"),
+    ("bad.ipynb", "{not json", "not a valid Jupyter notebook"),
+    ("slides.pptx", b"PK\x03\x04", "unsupported file type"),
+])
+def test_unreadable_files_raise_document_error(tmp_path: Path, name: str, content: str | bytes,
+                                               phrase: str) -> None:
+    path = _write(tmp_path, name, content)
+    with pytest.raises(DocumentError) as info:
+        read_source(path)
+    assert phrase in str(info.value) and info.value.path == str(path)
+
+
+def test_parse_paths_collects_errors_and_keeps_the_rest(tmp_path: Path) -> None:
+    _write(tmp_path, "good.md", MD)
+    _write(tmp_path, "broken.pdf", b"%PDF-garbage")
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    _write(sub, "more.txt", "Q: What is RAG?\nA: Retrieval-augmented generation.")
+    _write(tmp_path, ".hidden.md", "# hidden\ntext")
+    _write(tmp_path, "image.png", b"\x89PNG")
+    docs, errors = parse_paths([tmp_path, tmp_path / "missing.md"])
+    assert sorted(d.doc for d in docs) == ["good.md", "more.txt"]
+    assert sorted(Path(e.path).name for e in errors) == ["broken.pdf", "missing.md"]
+    assert all(str(e) for e in errors)
+
+
+def test_text_normalisation_and_hash(tmp_path: Path) -> None:
+    raw = "Заголовок¶\r\nQ: Что такое RAG?\r\nA: Поиск\u00a0+ генерация.\r\n".encode()
+    src = read_source(_write(tmp_path, "crlf.txt", raw))
+    assert "\r" not in src.text and "\u00a0" not in src.text
+    import hashlib
+
+    assert src.sha256 == hashlib.sha256(raw).hexdigest()
+    cp = read_source(_write(tmp_path, "cp.txt", "Вопрос: Что такое LoRA?".encode("cp1251")))
+    assert cp.text == "Вопрос: Что такое LoRA?"
