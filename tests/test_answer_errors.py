@@ -1,0 +1,91 @@
+"""Answering while the LLM server misbehaves (down / hung / garbage), through the real LLMClient and
+real sockets: the user gets a readable TutorError, `tutor chat` prints one line and keeps going."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.test_answer_flow import HITS, SETTINGS, FakeSearcher
+from tests.test_llm_client import ScriptedServer, SilentServer, closed_port, delta, json_reply, sse_reply
+from tutor.answering import Tutor
+from tutor.cli import ask as ask_cli
+from tutor.cli.main import app
+from tutor.errors import LLMOutputError, LLMTimeoutError, LLMUnavailableError, TutorError
+from tutor.llm import LLMClient
+
+TOKENIZE = {"/tokenize": json_reply({"tokens": [1, 2, 3]})}
+
+
+def tutor_at(url: str, timeout: float = 180.0) -> Tutor:
+    llm = LLMClient(url, "m", timeout=timeout, connect_timeout=1.0, max_retries=1, backoff_s=0.01)
+    return Tutor(FakeSearcher(HITS), llm, SETTINGS)
+
+
+def test_server_down_is_a_readable_unavailable_error():
+    with pytest.raises(LLMUnavailableError) as err:
+        tutor_at(f"http://127.0.0.1:{closed_port()}/v1").ask("Что такое LoRA?")
+    assert "127.0.0.1" in str(err.value) and err.value.user_message().strip()
+
+
+def test_hung_server_times_out_with_a_readable_error():
+    server = SilentServer()
+    try:
+        t0 = time.perf_counter()
+        with pytest.raises(LLMTimeoutError):
+            tutor_at(f"http://127.0.0.1:{server.port}/v1", timeout=1.0).ask("Что такое LoRA?")
+        assert time.perf_counter() - t0 < 15
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize("reply", [
+    json_reply(b"<html>502 bad gateway</html>"),
+    sse_reply(["{not json"]),
+    sse_reply([delta("LoRA ")], done=False),
+])
+def test_garbage_from_the_server_is_an_output_error(reply):
+    server = ScriptedServer([reply], TOKENIZE)
+    try:
+        with pytest.raises(TutorError) as err:
+            tutor_at(server.base_url).ask("Что такое LoRA?")
+        assert isinstance(err.value, LLMOutputError | LLMUnavailableError)
+    finally:
+        server.close()
+
+
+def test_a_well_formed_stream_still_gets_checked_citations():
+    server = ScriptedServer([sse_reply([delta("LoRA адаптеры [1]"), delta(" и [8].")])], TOKENIZE)
+    try:
+        ans = tutor_at(server.base_url).ask("Что такое LoRA?")
+        assert ans.text == "LoRA адаптеры [1] и." and [c.n for c in ans.citations] == [1]
+    finally:
+        server.close()
+
+
+def test_chat_prints_one_error_line_per_failure_and_keeps_going(monkeypatch):
+    url = f"http://127.0.0.1:{closed_port()}/v1"
+    monkeypatch.setattr(ask_cli, "_tutor", lambda services: tutor_at(url))
+    result = CliRunner().invoke(app, ["chat"], input="Что такое LoRA?\nWhat is QLoRA?\n\n")
+    assert result.exit_code == 0, result.output
+    errors = [ln for ln in result.output.splitlines() if "error: " in ln]
+    assert len(errors) == 2 and all("127.0.0.1" in ln for ln in errors)
+
+
+def test_ask_json_prints_the_documented_fields(monkeypatch):
+    server = ScriptedServer([sse_reply([delta("QLoRA квантует базу [2].")])], TOKENIZE)
+    monkeypatch.setattr(ask_cli, "_tutor", lambda services: tutor_at(server.base_url))
+    try:
+        result = CliRunner().invoke(app, ["ask", "Что такое QLoRA?", "--json"])
+    finally:
+        server.close()
+
+
+    doc = json.loads(result.output)
+    assert set(doc) == {"question", "rewritten_query", "answer", "covered", "lang", "citations", "timings"}
+    assert doc["citations"][0] == {"n": 2, "doc": "notes.txt", "section": "LoRA > Q2", "chunk_id": "c2",
+                                   "text": "QLoRA квантует базу в 4 бита."}
+    assert {"retrieve_s", "ttft_s", "generate_s", "total_s"} <= set(doc["timings"])
