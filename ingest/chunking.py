@@ -51,9 +51,9 @@ class Context:
 
 def header(ctx: Context, kind: Kind, question: str = "", continued: bool = False) -> str:
     """'Tokenization · Basic\\n'; section-like chunks add the section; continuations repeat the Q."""
-    head = " · ".join(x for x in (ctx.topic, ctx.level.capitalize() if ctx.level else "") if x)
-    if kind in ("section", "table", "code") and ctx.path:
-        head += f" · {' > '.join(ctx.path[-2:])}"
+    where = " > ".join(ctx.path[-2:]) if kind in ("section", "table", "code") else ""
+    topic = "" if where and ctx.topic.lower() in where.lower() else ctx.topic
+    head = " · ".join(x for x in (topic, ctx.level.capitalize() if ctx.level else "", where) if x)
     if continued and question:
         head += f"\nQ: {question} (продолжение)"
     return head + "\n"

@@ -35,8 +35,6 @@ TOPIC_ALIASES: list[tuple[str, str]] = [
     ("Alignment", r"rlhf|\bdpo\b|\bppo\b|grpo|alignment|reward|\bsft\b"),
     ("Security", r"security|injection|безопасн"),
     ("Hallucination Detection", r"hallucinat|галлюцин"),
-    ("Training & Distributed", r"distributed|deepspeed|fsdp|параллелизм|gradient accumulation|"
-                               r"mixed precision|оптимизатор|efficient training|^training$"),
     ("Evaluation", r"evaluation|benchmark|llm-as-judge|chatbot arena"),
     ("Mixture of Experts", r"mixture of experts|\bmoe\b"),
     ("Reasoning Models", r"test-time|reasoning model|reasoning llm"),
@@ -49,6 +47,8 @@ TOPIC_ALIASES: list[tuple[str, str]] = [
     ("Inference & Serving", r"prefill|continuous batching|serving|vllm|\bqps\b|chatgpt at scale"),
     ("Long Context & KV Cache", r"kv[- ]?cache|kv[- ]?кэш|память kv|long[- ]context|context window|"
                                 r"pagedattention|\brope\b|rope-|sliding-window"),
+    ("Training & Distributed", r"distributed|deepspeed|fsdp|параллелизм|gradient accumulation|"
+                               r"mixed precision|оптимизатор|efficient training|^training$"),
     ("Attention", r"attention|\bmqa\b|\bgqa\b|\bmha\b"),
     ("Inference & Serving", r"production|inference"),
     ("RAG Pipeline", r"\brag\b|retriev|bm25|embedding|помнит"),

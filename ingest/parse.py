@@ -161,7 +161,7 @@ def _prose(b: _Builder, sec: Section, start: int, end: int) -> None:
         return
     for unit in pack_blocks(b.text, blocks(b.text, start, end)):
         # Without headings (plain text, PDF, a preamble) the body itself names the topic.
-        hint = "" if sec.path else b.text[unit.start:min(unit.end, unit.start + 300)]
+        hint = "" if sec.heading else b.text[unit.start:min(unit.end, unit.start + 300)]
         b.add(unit, b.context(sec.path, sec.level, hint))
 
 

@@ -130,3 +130,11 @@ def test_kinds_levels_and_languages() -> None:
     langs = {c.question: c.lang for c in qb.chunks if c.question}
     assert langs["В чём разница между BPE и WordPiece?"] == "ru"
     assert langs["Per-tensor vs Per-channel Quantization?"] == "en"
+
+
+def test_topics_are_shared_across_documents() -> None:
+    topics = {name: {c.topic for c in parsed(name).chunks} for name in (QB, GUIDE, NOTEBOOK, XREF)}
+    for topic in ("Long Context & KV Cache", "Inference & Serving", "Alignment"):
+        assert all(topic in t for t in topics.values()), topic
+    assert "Tokenization" in topics[QB] & topics[NOTEBOOK]
+    assert "LoRA" in topics[QB] & topics[GUIDE]

@@ -12,6 +12,7 @@ from tutor.errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
     from ingest.bank import QuestionBank
+    from ingest.parse import ParsedDocument
     from tutor.types import BankItem
 
 
@@ -37,6 +38,25 @@ def _details(item: BankItem) -> str:
             lines += ["", f"{title}:", *[f"  - {v}" for v in values]]
     if item.weak_answer:
         lines += ["", f"Weak answer: {item.weak_answer}", f"Strong answer: {item.strong_answer}"]
+    return "\n".join(lines)
+
+
+def report(docs: list[ParsedDocument], bank: QuestionBank) -> str:
+    """Chunks per document and kind, chunk lengths, and bank counts (the figures in docs/ingest.md)."""
+    from collections import Counter
+
+    lines = [f"{'DOCUMENT':42} {'CHUNKS':>6} {'MEAN':>5} {'MAX':>5}  KINDS"]
+    for d in docs:
+        sizes = [len(c.text) for c in d.chunks]
+        kinds = ", ".join(f"{k} {n}" for k, n in Counter(c.kind for c in d.chunks).most_common())
+        lines.append(f"{_short(d.doc, 42):42} {len(sizes):6} {sum(sizes) // len(sizes):5} {max(sizes):5}  {kinds}")
+    sizes = [len(c.text) for d in docs for c in d.chunks]
+    lines.append(f"{'all':42} {len(sizes):6} {sum(sizes) // len(sizes):5} {max(sizes):5}")
+    lines.append("\nitems per document before merging: "
+                 + ", ".join(f"{d.doc} {len(d.items)}" for d in docs))
+    lines.append(f"bank: {len(bank.items)} questions after merging ({len(bank.aliases)} merged across documents)")
+    for name, counts in bank.stats().items():
+        lines.append(f"by {name}: " + ", ".join(f"{k} {n}" for k, n in counts.items()))
     return "\n".join(lines)
 
 
@@ -109,6 +129,7 @@ def register(app: typer.Typer) -> None:
     @bank.command("build")
     def build_cmd(
         paths: list[Path] = typer.Argument(None, help="Files or folders (default: settings.corpus_dir)."),
+        show_report: bool = typer.Option(False, "--report", help="Print chunk and question counts."),
     ) -> None:
         """Parse documents and write only the question bank (no embedding; `tutor ingest` does both)."""
         from ingest.bank import QuestionBank
@@ -123,5 +144,7 @@ def register(app: typer.Typer) -> None:
         qb = QuestionBank.build(docs)
         qb.save(settings.bank_path)
         typer.echo(f"{len(qb.items)} questions from {len(docs)} documents -> {settings.bank_path}")
+        if show_report:
+            typer.echo(report(docs, qb))
 
     app.add_typer(bank, name="bank")
