@@ -29,6 +29,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.pop("OPENAI_API_KEY", None)
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from ui.render import ERROR_PREFIX  # noqa: E402 - after the path set-up
+
 QUESTIONS = ["Что такое LoRA?", "Зачем нужен reranker в RAG?", "Что такое KV cache?", "What is RLHF?",
              "Чем BPE отличается от WordPiece?", "Что такое temperature при генерации?",
              "Зачем нужен chunk overlap?", "Что такое hybrid search?"]
@@ -67,7 +69,7 @@ class User:
         with self.lock:
             self.timings[endpoint].append(time.perf_counter() - t0)
         status = out[-1] if isinstance(out, tuple | list) else out
-        if isinstance(status, str) and status.startswith("⚠️"):
+        if isinstance(status, str) and status.startswith(ERROR_PREFIX):
             self.errors.append(f"{endpoint}: {status}")
         return tuple(out) if isinstance(out, tuple | list) else (out,)
 

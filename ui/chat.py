@@ -89,8 +89,9 @@ class ChatTab:
         respond = guarded_stream(len(outs))(self.respond)
         gr.on([send.click, box.submit], respond, [box, state], outs, api_name="ask",
               concurrency_limit=concurrency, concurrency_id="llm")
-        clear.click(guarded(5)(self.clear), None, [chatbot, state, sources, rewritten, status],
-                    api_name="chat_clear")
+        clear_outs = [chatbot, state, sources, rewritten, status]
+        clear.click(guarded(5)(self.clear), None, clear_outs, api_name="chat_clear")
+        chatbot.clear(guarded(5)(self.clear), None, clear_outs, api_visibility="private")
         self._load = (self.restore, [chatbot, state, sources, rewritten])
         return chatbot
 

@@ -4,6 +4,7 @@ docs/evals.md) so this module imports no heavy library and no other team's modul
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,29 +32,25 @@ def _field(obj: Any, name: str, default: Any = None) -> Any:
 
 
 def mastery_rows(progress: Any) -> list[MasteryRow]:
-    """Progress(topics=[{topic, mastery, attempts, due}]) (objects or dicts) -> rows, weakest first."""
-    topics = _field(progress, "topics", None) or _field(progress, "per_topic", None) or []
-    if isinstance(topics, dict):
-        topics = [{"topic": k, **(v if isinstance(v, dict) else v.model_dump())} for k, v in topics.items()]
-    rows = []
-    for t in topics:
-        mastery = float(_field(t, "mastery", 0.0) or 0.0)
-        rows.append(MasteryRow(topic=str(_field(t, "topic", "")), mastery=mastery / 10 if mastery > 1 else mastery,
-                               attempts=int(_field(t, "attempts", 0) or 0),
-                               due=str(_field(t, "due", "") or "")))
+    """tutor.attempts.Progress -> rows, weakest first; ``due`` = the topic's earliest due review."""
+    due: dict[str, str] = {}
+    for card in progress.due:
+        topic, when = card.get("topic", ""), card.get("due", "")
+        if when and (topic not in due or when < due[topic]):
+            due[topic] = when
+    rows = [MasteryRow(topic=t.topic or "(no topic)", mastery=t.mastery, attempts=t.attempts,
+                       due=due.get(t.topic, "")[:16]) for t in progress.topics]
     return sorted(rows, key=lambda r: r.mastery)
 
 
-def attempt_rows(store: Any, user: str) -> list[AttemptRow]:
-    """The user's attempts, newest first, from the attempts store's history listing."""
+def attempt_rows(attempts: list[Any]) -> list[AttemptRow]:
+    """tutor.attempts.Attempt list -> rows, newest first; unfinished attempts show their status."""
     rows = []
-    for a in store.history(user):
-        score = _field(a, "score", None)
-        rows.append(AttemptRow(when=str(_field(a, "created", "") or _field(a, "when", "")),
-                               question_id=str(_field(a, "question_id", "") or ""),
-                               question=str(_field(a, "question", "")), topic=str(_field(a, "topic", "") or ""),
-                               score=float(score) if score is not None else 0.0,
-                               kind=str(_field(a, "kind", "practice") or "practice")))
+    for a in reversed(attempts):
+        when = datetime.fromtimestamp(a.created, UTC).strftime("%Y-%m-%d %H:%M")
+        rows.append(AttemptRow(when=when, question_id=a.question_id, question=a.question, topic=a.topic,
+                               score=a.score if a.score is not None else 0.0,
+                               status=a.status))
     return rows
 
 
@@ -68,7 +65,7 @@ def eval_view(r: Any) -> EvalView:
 def doc_rows(services: Any, items: list[BankItem]) -> list[DocRow]:
     """Chunk counts from the store, question counts from the bank, one row per document."""
     questions: Counter[str] = Counter(d for i in items for d in set(i.docs))
-    chunks: dict[str, int] = dict(services.store.doc_counts())
+    chunks = {doc: len(ids) for doc, (_, ids) in services.store.manifest().items()}
     return [DocRow(doc=d, chunks=chunks.get(d, 0), questions=questions.get(d, 0))
             for d in sorted(set(chunks) | set(questions))]
 

@@ -68,12 +68,12 @@ class LibraryTab:
         target.mkdir(parents=True, exist_ok=True)
         return [Path(shutil.copyfile(src, target / safe_name(src.name))) for src in sources]
 
-    def upload(self, files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+    def upload(self, files: list[str] | None, progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[Any, ...]:
         staged = self.stage(list(files or []))
         summary = self.backend.ingest(staged, lambda s, d, t: progress((d, t) if t else None, desc=s))
         return (*self.documents()[:1], f"Uploaded {', '.join(p.name for p in staged)}. {summary}")
 
-    def reingest(self, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+    def reingest(self, progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[Any, ...]:
         summary = self.backend.ingest([], lambda s, d, t: progress((d, t) if t else None, desc=s))
         return (*self.documents()[:1], summary)
 

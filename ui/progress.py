@@ -12,7 +12,7 @@ import pandas as pd
 from ui.backend import Backend
 from ui.common import guarded, user_of
 
-HISTORY_COLUMNS = ["when", "topic", "question", "score", "kind"]
+HISTORY_COLUMNS = ["when", "topic", "question", "score", "status"]
 
 
 def mastery_frame(rows: list[Any]) -> pd.DataFrame:

@@ -11,8 +11,8 @@ from tutor.types import Citation
 from ui.views import GradeView, InterviewView, PointView, QuestionView
 
 _CODE = re.compile(r"(```.*?(?:```|$)|`[^`\n]*`)", re.S)
-_VERDICT_MARK = {"covered": ("✅", "covered"), "partly": ("🟡", "partly"), "missed": ("❌", "missed"),
-                 "contradicted": ("⛔", "contradicted")}
+_VERDICT_WORD = {"covered": "covered", "partly": "partly", "missed": "missed", "contradicted": "contradicted"}
+ERROR_PREFIX = "**Error:** "
 
 
 def md_safe(text: str) -> str:
@@ -52,9 +52,10 @@ def question_card(q: QuestionView | None) -> str:
 
 
 def _point(p: PointView) -> str:
-    mark, word = _VERDICT_MARK[p.verdict]
+    word = _VERDICT_WORD[p.verdict]
     ev = f"<div class='tutor-evidence'>“{_p(p.evidence)}”</div>" if p.evidence else ""
-    return f"<li class='tutor-{p.verdict}'>{mark} <b>{word}</b>: {_p(p.point)}{ev}</li>"
+    return (f"<li class='tutor-{p.verdict}'><span class='tutor-badge tutor-badge-{p.verdict}'>{word}</span> "
+            f"{_p(p.point)}{ev}</li>")
 
 
 def grade_card(g: GradeView | None) -> str:
@@ -63,8 +64,8 @@ def grade_card(g: GradeView | None) -> str:
         return ""
     order = {"covered": 0, "partly": 1, "missed": 2, "contradicted": 3}
     points = "".join(_point(p) for p in sorted(g.points, key=lambda p: order[p.verdict]))
-    flags = "".join(f"<li>🚩 {_p(f)}</li>" for f in g.red_flags)
-    errors = "".join(f"<li>✗ {_p(e)}</li>" for e in g.factual_errors)
+    flags = "".join(f"<li class='tutor-flag'>{_p(f)}</li>" for f in g.red_flags)
+    errors = "".join(f"<li class='tutor-error'>{_p(e)}</li>" for e in g.factual_errors)
     parts = [
         f"<div class='tutor-grade'><div class='tutor-score'>Score: <b>{g.score:.1f}</b> / {g.max_score:.0f}</div>",
         f"<h4>Key points</h4><ul class='tutor-points'>{points}</ul>" if points else "",
@@ -86,7 +87,7 @@ def interview_status(v: InterviewView) -> str:
 
 def status_line(message: str, *, error: bool = False) -> str:
     """A one-line status in Markdown; the message is escaped."""
-    return ("⚠️ " if error else "") + md_safe(message)
+    return (ERROR_PREFIX if error else "") + md_safe(message)
 
 
 CSS = """
@@ -95,5 +96,12 @@ CSS = """
 .tutor-meta{color:#666;font-size:0.85em}
 .tutor-qtext{font-size:1.1em;margin-top:4px}
 .tutor-score{font-size:1.3em}
+.tutor-points,.tutor-flags,.tutor-errors{list-style:none;padding-left:0}
+.tutor-badge{display:inline-block;min-width:6.5em;text-align:center;border-radius:4px;padding:0 6px;
+  margin-right:6px;font-size:0.85em;font-weight:600;color:#fff}
+.tutor-badge-covered{background:#2e7d32}.tutor-badge-partly{background:#c49000}
+.tutor-badge-missed{background:#b23b3b}.tutor-badge-contradicted{background:#6a1b9a}
+.tutor-flag::before{content:"RED FLAG";color:#b23b3b;font-weight:600;font-size:0.8em;margin-right:6px}
+.tutor-error::before{content:"ERROR";color:#b23b3b;font-weight:600;font-size:0.8em;margin-right:6px}
 .tutor-evidence{color:#555;font-style:italic;margin-left:1.5em}
 """

@@ -140,8 +140,12 @@ class ServicesBackend:
     def grade_follow_up(self, user: str, parent: GradeView, answer: str) -> GradeView:
         item = self._issued_item(user, parent.question_id)
         store = self.services.attempts
-        aid = store.start(user, parent.follow_up, answer)
-        grade = self._grader().grade(parent.follow_up, answer, item=item)
+        aid = store.start(user, item.id, parent.follow_up, answer, topic=item.topic, level=item.level)
+        try:
+            grade = self._grader().grade(parent.follow_up, answer, item=item)
+        except BaseException:
+            store.fail(aid)
+            raise
         store.complete(aid, grade)
         return grade_view(grade).model_copy(update={"question_id": parent.question_id})
 
@@ -173,7 +177,7 @@ class ServicesBackend:
         return mastery_rows(self.services.attempts.progress(user))
 
     def attempts(self, user: str) -> list[AttemptRow]:
-        return attempt_rows(self.services.attempts, user)
+        return attempt_rows(self.services.attempts.attempts(user))
 
     def export_csv(self, user: str, path: Path) -> Path:
         self.services.attempts.export_csv(user, path)
@@ -199,17 +203,24 @@ class ServicesBackend:
     def documents(self) -> list[DocRow]:
         from ui.convert import doc_rows
 
-        return doc_rows(self.services, self._items())
+        items = self._items()
+        with self._search:
+            return doc_rows(self.services, items)
 
     def ingest(self, paths: list[Path], progress: ProgressCb) -> str:
+        """``ingest_paths`` mirrors the store to the paths it is given (documents missing from them
+        are removed), so uploads (already copied into ``upload_dir``) are always ingested together
+        with the corpus folder."""
         from ingest.pipeline import ingest_paths
 
-        targets = paths or [self.settings.corpus_dir, self.upload_dir()]
-        targets = [p for p in targets if p.exists()]
+        folders = [p for p in (self.settings.corpus_dir, self.upload_dir()) if p.exists()]
+        progress("ingest", 0, 1)
         with self._search:  # no searches while the store is rewritten
-            report = ingest_paths(self.services, targets, progress=progress)
+            report = ingest_paths(self.services, folders, progress=True)
             self.services.__dict__.pop("bank", None)  # reload the rebuilt question bank
-        return str(getattr(report, "summary", lambda: report)())
+        progress("ingest", 1, 1)
+        errors = f" Problems: {'; '.join(report.errors)}" if report.errors else ""
+        return f"{report.summary()}.{errors}"
 
     def upload_dir(self) -> Path:
         return self.settings.data_dir / "uploads"

@@ -74,7 +74,7 @@ class AttemptRow(BaseModel):
     question: str
     topic: str = ""
     score: float = 0.0
-    kind: str = "practice"
+    status: str = "graded"
 
 
 class EvalView(BaseModel):

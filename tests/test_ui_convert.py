@@ -1,0 +1,57 @@
+"""Lower-layer results -> UI views, on the real pydantic models of the other modules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tutor.attempts import Attempt, Progress, TopicMastery
+from tutor.grading.schema import Grade, PointResult
+from tutor.types import BankItem, Citation
+from ui.convert import attempt_rows, eval_view, grade_view, mastery_rows, question_view
+
+
+def test_grade_view_keeps_every_field_the_card_shows():
+    g = Grade(question="Q?", question_id="q1", answer="a", score=7.5,
+              points=[PointResult(point="p", verdict="partly", evidence="a")], red_flags=["rf"],
+              factual_errors=["x -> y"], feedback="fb", model_answer="ma [1]",
+              citations=[Citation(n=1, chunk_id="c", doc="d.txt", section="s", text="t")], follow_up="Why?")
+    v = grade_view(g)
+    assert (v.question_id, v.score, v.max_score, v.follow_up) == ("q1", 7.5, 10.0, "Why?")
+    assert v.points[0].verdict == "partly" and v.points[0].evidence == "a"
+    assert v.red_flags == ["rf"] and v.factual_errors == ["x -> y"] and v.citations[0].doc == "d.txt"
+
+
+def test_mastery_rows_weakest_first_with_earliest_due():
+    p = Progress(user="u", attempts=3, graded=3, pending=0, mean_score=5.0,
+                 topics=[TopicMastery(topic="RAG", attempts=2, mean_score=8, mastery=0.53),
+                         TopicMastery(topic="LoRA", attempts=1, mean_score=2, mastery=0.1)],
+                 due=[{"question_id": "a", "topic": "RAG", "due": "2026-02-01T10:00:00"},
+                      {"question_id": "b", "topic": "RAG", "due": "2026-01-01T10:00:00"}])
+    rows = mastery_rows(p)
+    assert [r.topic for r in rows] == ["LoRA", "RAG"]
+    assert rows[1].due == "2026-01-01T10:00" and rows[0].due == ""
+
+
+def test_attempt_rows_newest_first_and_pending_shown():
+    attempts = [Attempt(id=1, user="u", question_id="q1", question="Q1", answer="a", status="graded",
+                        score=6.0, created=0.0),
+                Attempt(id=2, user="u", question_id="q2", question="Q2", answer="b", status="pending",
+                        created=60.0)]
+    rows = attempt_rows(attempts)
+    assert [r.question for r in rows] == ["Q2", "Q1"]
+    assert rows[0].status == "pending" and rows[1].score == 6.0 and rows[1].when == "1970-01-01 00:00"
+
+
+def test_question_view_and_eval_view(tmp_path: Path):
+    item = BankItem(id="i", topic="RAG", level="killer", question="Q?")
+    assert question_view(item, text="Drill?").question == "Drill?"
+    (tmp_path / "a.png").write_bytes(b"png")
+    from evals.report import ReportSummary
+
+    class R(ReportSummary):
+        plots: list[str] = []
+
+    r = R(id="20260101", path=tmp_path, created="now", suite="smoke", metrics={"m": 0.5, "none": None},
+          plots=["a.png", "missing.png"])
+    v = eval_view(r)
+    assert v.metrics == {"m": 0.5} and v.plots == [str(tmp_path / "a.png")] and v.name == "20260101"
