@@ -1,0 +1,158 @@
+"""Incremental, idempotent ingest: parse -> diff against the store -> embed only new chunks -> write.
+
+Point ids come from chunk content (Chunk.chunk_id), every point carries its document's sha256, so
+the store itself is the manifest: a document whose sha256 and chunk ids are unchanged is skipped,
+a changed one gets exactly its new chunks upserted and its stale ones deleted, a document that is no
+longer among the inputs is deleted. ``rebuild`` writes a fresh ``<alias>_<timestamp>`` collection and
+switches the alias atomically. The embedder is only loaded when something has to be embedded.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, Field
+
+from ingest.bank import QuestionBank
+from ingest.parse import ParsedDocument, parse_paths
+from ingest.sparse import SparseEncoder
+from tutor.types import Chunk
+
+if TYPE_CHECKING:  # pragma: no cover
+    from tutor.services import Services
+    from tutor.store import Store
+
+Manifest = dict[str, tuple[str, set[str]]]  # doc -> (sha256, chunk ids), as read from the store
+
+
+class IngestReport(BaseModel):
+    docs_added: list[str] = Field(default_factory=list)
+    docs_changed: list[str] = Field(default_factory=list)
+    docs_unchanged: list[str] = Field(default_factory=list)
+    docs_removed: list[str] = Field(default_factory=list)
+    chunks_upserted: int = 0
+    chunks_deleted: int = 0
+    chunks_total: int = 0
+    bank_items: int = 0
+    rebuilt: bool = False
+    seconds: float = 0.0
+    errors: list[str] = Field(default_factory=list, description="One readable line per failed document.")
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.docs_added or self.docs_changed or self.docs_removed or self.rebuilt)
+
+    def summary(self) -> str:
+        parts = [f"{len(self.docs_added)} added", f"{len(self.docs_changed)} changed",
+                 f"{len(self.docs_unchanged)} unchanged", f"{len(self.docs_removed)} removed"]
+        return (f"documents: {', '.join(parts)}; chunks: {self.chunks_upserted} upserted, "
+                f"{self.chunks_deleted} deleted, {self.chunks_total} stored; "
+                f"{self.bank_items} bank items; {self.seconds:.1f} s"
+                + (" (rebuilt)" if self.rebuilt else ""))
+
+
+class Plan(BaseModel):
+    """What to write, computed purely from parsed documents and the stored manifest."""
+
+    upsert: list[Chunk] = Field(default_factory=list, description="Chunks whose ids are not stored yet.")
+    refresh: list[Chunk] = Field(default_factory=list, description="Kept chunks of changed docs (payload only).")
+    delete: list[str] = Field(default_factory=list)
+    added: list[str] = Field(default_factory=list)
+    changed: list[str] = Field(default_factory=list)
+    unchanged: list[str] = Field(default_factory=list)
+    removed: list[str] = Field(default_factory=list)
+
+
+def plan(docs: Sequence[ParsedDocument], stored: Manifest, *, keep: frozenset[str] = frozenset()) -> Plan:
+    """Diff parsed documents against the store. ``keep``: docs that failed to parse this time
+    (their stored chunks stay). Pure: no I/O.
+
+    doc new -> added (all chunks upserted); same sha + same ids -> unchanged; otherwise changed
+    (new ids upserted, stale ids deleted, kept ids get their payload refreshed).
+    """
+    p = Plan()
+    for d in docs:
+        ids = {c.chunk_id for c in d.chunks}
+        if d.doc not in stored:
+            p.added.append(d.doc)
+            p.upsert += d.chunks
+            continue
+        sha, old = stored[d.doc]
+        if sha == d.sha256 and old == ids:
+            p.unchanged.append(d.doc)
+            continue
+        p.changed.append(d.doc)
+        p.upsert += [c for c in d.chunks if c.chunk_id not in old]
+        p.refresh += [c for c in d.chunks if c.chunk_id in old]
+        p.delete += sorted(old - ids)
+    names = {d.doc for d in docs} | keep
+    for doc, (_, old) in sorted(stored.items()):
+        if doc not in names:
+            p.removed.append(doc)
+            p.delete += sorted(old)
+    return p
+
+
+def _embed(services: Services, chunks: list[Chunk], *, progress: bool) -> list[list[float]]:
+    """Embed in batches with a tqdm bar (disabled unless ``progress``)."""
+    from tqdm import tqdm
+
+    embedder: Any = services.embedder
+    step = max(1, services.settings.embed_batch_size) * 4
+    vectors: list[list[float]] = []
+    with tqdm(total=len(chunks), desc="embedding", unit="chunk", disable=not progress) as bar:
+        for i in range(0, len(chunks), step):
+            vectors += embedder.embed_documents([c.text for c in chunks[i:i + step]])
+            bar.update(min(step, len(chunks) - i))
+    return vectors
+
+
+def _write(services: Services, store: Store, p: Plan, docs: Sequence[ParsedDocument],
+           collection: str, *, progress: bool) -> None:
+    sha = {d.doc: d.sha256 for d in docs}
+    if p.upsert:
+        dense = _embed(services, p.upsert, progress=progress)
+        sparse = SparseEncoder()
+        store.upsert(p.upsert, dense, [sparse.encode_document(c.text) for c in p.upsert],
+                     doc_sha=sha, collection=collection)
+    store.refresh_payload(p.refresh, doc_sha=sha, collection=collection)
+    store.delete(p.delete, collection=collection)
+
+
+def _save_bank(services: Services, docs: list[ParsedDocument], *, force: bool) -> int:
+    """Build the bank first: it rewrites merged chunks' question_id in place before they are stored."""
+    bank = QuestionBank.build(docs)
+    path = services.settings.bank_path
+    if force or not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        bank.save(path)
+    return len(bank.items)
+
+
+def ingest_paths(services: Services, paths: Sequence[Path | str], *, rebuild: bool = False,
+                 progress: bool = False) -> IngestReport:
+    """Bring the store (and the question bank) in line with the documents under ``paths``."""
+    t0 = time.perf_counter()
+    docs, errors = parse_paths([Path(p) for p in paths])
+    failed = frozenset(Path(e.path).name for e in errors if e.path)
+    store: Store = services.store
+    stored: Manifest = {} if rebuild else store.manifest()
+    p = plan(docs, stored, keep=failed)
+    bank_changed = rebuild or bool(p.upsert or p.refresh or p.delete)
+    items = _save_bank(services, docs, force=bank_changed)
+    if rebuild:
+        dim = int(services.embedder.dim)
+        collection = store.create_collection(dim)
+        _write(services, store, p, docs, collection, progress=progress)
+        store.switch_alias(collection)
+    elif bank_changed:
+        collection = store.ensure(int(services.embedder.dim)) if p.upsert or not store.exists() else store.alias
+        _write(services, store, p, docs, collection, progress=progress)
+    return IngestReport(
+        docs_added=p.added, docs_changed=p.changed, docs_unchanged=p.unchanged, docs_removed=p.removed,
+        chunks_upserted=len(p.upsert), chunks_deleted=len(p.delete), chunks_total=store.count(),
+        bank_items=items, rebuilt=rebuild, seconds=round(time.perf_counter() - t0, 3),
+        errors=[e.user_message() for e in errors])

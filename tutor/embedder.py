@@ -1,0 +1,91 @@
+"""Sentence-transformers embedder (EmbeddingGemma by default), always offline.
+
+Fast path (``settings.embed_quantize``): on CPU the model runs in bfloat16, which uses the AMX /
+AVX512-BF16 units of recent x86 CPUs and halves the bytes read per query (batch-1 queries are
+memory-bound). Measured on this 2-core box: cosine to the fp32 vectors >= 0.999, hit@5 unchanged,
+while int8 dynamic quantization of the Linear layers moves vectors to cosine ~0.955 (see
+docs/retrieval.md). Repeated queries are served from an LRU cache.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from tutor.errors import ModelError
+from tutor.models import embedder_path
+from tutor.settings import Settings
+
+
+class STEmbedder:
+    """Implements tutor.ports.Embedder on a loaded SentenceTransformer."""
+
+    def __init__(self, model: Any, *, batch_size: int = 16, cache_size: int = 512) -> None:
+        self._model = model
+        self.dim: int = int(model.get_sentence_embedding_dimension())
+        self.batch_size = batch_size
+        self._has_prompts = {"query", "document"} <= set(getattr(model, "prompts", {}) or {})
+        self._cache: OrderedDict[str, list[float]] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()  # torch modules are not safe for concurrent forward passes
+
+    def _encode(self, texts: Sequence[str], prompt: str, *, progress: bool = False) -> list[list[float]]:
+        import torch
+
+        kwargs: dict[str, Any] = {"prompt_name": prompt} if self._has_prompts else {}
+        with self._lock, torch.inference_mode():
+            arr = self._model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
+                                     convert_to_numpy=True, show_progress_bar=progress, **kwargs)
+        return [[float(x) for x in row] for row in arr.astype("float32")]
+
+    def embed_documents(self, texts: Sequence[str], *, progress: bool = False) -> list[list[float]]:
+        if not texts:
+            return []
+        return self._encode(texts, "document", progress=progress)
+
+    def embed_query(self, text: str) -> list[float]:
+        key = text.strip()
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit
+        vec = self._encode([key], "query")[0]
+        with self._lock:
+            self._cache[key] = vec
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return vec
+
+    def clear_cache(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+
+def _load(path: str, *, fast: bool) -> Any:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    if Path(path).is_absolute() and not Path(path).exists():
+        raise ModelError(f"The embedding model folder {path} does not exist.",
+                         hint="Run `tutor models fetch` (or set TUTOR_EMBED_MODEL to a local folder).")
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    try:
+        model = SentenceTransformer(path, device="cpu", local_files_only=True)
+    except Exception as err:  # noqa: BLE001 - many loader errors; all mean "model unavailable"
+        raise ModelError(f"Could not load the embedding model from {path}: {err}",
+                         hint="Run `tutor models fetch`; the Hugging Face Hub is not used at runtime.") from err
+    if fast:
+        model.to(torch.bfloat16)
+    return model
+
+
+def build_embedder(settings: Settings) -> STEmbedder:
+    """The project's embedder: offline, normalised vectors, bf16 fast path if embed_quantize."""
+    model = _load(embedder_path(settings), fast=settings.embed_quantize)
+    return STEmbedder(model, batch_size=settings.embed_batch_size)
