@@ -80,12 +80,27 @@ def _load(path: str, *, fast: bool) -> Any:
     except Exception as err:  # noqa: BLE001 - many loader errors; all mean "model unavailable"
         raise ModelError(f"Could not load the embedding model from {path}: {err}",
                          hint="Run `tutor models fetch`; the Hugging Face Hub is not used at runtime.") from err
-    if fast:
+    if fast and bf16_supported():
         model.to(torch.bfloat16)
     return model
 
 
+def bf16_supported() -> bool:
+    """True if oneDNN has native bf16 kernels here (AVX512-BF16 / AMX); elsewhere bf16 is emulated
+    and slower than fp32, so the fast path falls back to fp32."""
+    import torch
+
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
 def build_embedder(settings: Settings) -> STEmbedder:
     """The project's embedder: offline, normalised vectors, bf16 fast path if embed_quantize."""
+    if settings.embed_threads > 0:
+        import torch
+
+        torch.set_num_threads(settings.embed_threads)
     model = _load(embedder_path(settings), fast=settings.embed_quantize)
     return STEmbedder(model, batch_size=settings.embed_batch_size)

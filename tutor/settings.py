@@ -47,7 +47,10 @@ class Settings(BaseSettings):
                              description="'embeddinggemma-300m' (provisioned offline) or any "
                                          "sentence-transformers id / local folder.")
     embed_batch_size: int = 16
-    embed_quantize: bool = Field(True, description="int8 dynamic quantization of the embedder on CPU.")
+    embed_quantize: bool = Field(True, description="Fast reduced-precision embedder on CPU (bfloat16; "
+                                                   "see docs/retrieval.md for the measured quality cost).")
+    embed_threads: int = Field(1, description="torch CPU threads for the embedder (0 = torch default). "
+                                              "1 is fastest when the CPU is shared with the LLM.")
 
     llm_base_url: str = Field("", description="OpenAI-compatible base URL (vLLM: http://host:8000/v1); "
                                               "empty = start the embedded llama.cpp engine.")
