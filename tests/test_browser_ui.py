@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_ui_real import serve
+
 REPO = Path(__file__).resolve().parent.parent
 SHOTS = REPO / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
@@ -73,6 +75,12 @@ def test_html_in_questions_sources_and_grades_is_shown_not_run(browser, tmp_path
         page.screenshot(path=str(SHOTS / "escaping.png"), full_page=True)
         assert page.evaluate("window.__pwned") is None
         assert page.locator("#chatbot img[src='x'], #practice-grade img, #chat-sources img").count() == 0
+
+
+@pytest.fixture(scope="module")
+def ui_url(ingested_services) -> Iterator[str]:
+    """The app on the real models without login (user 'local')."""
+    yield from serve(ingested_services)
 
 
 @pytest.mark.slow
