@@ -24,7 +24,7 @@ TITLE = "Interview tutor"
 
 def build_ui(backend: Backend, chats: ChatStore, *, concurrency: int = 2) -> gr.Blocks:
     """All five tabs over ``backend``; LLM-bound events share one concurrency group of ``concurrency``."""
-    chat = ChatTab(backend, chats)
+    chat, practice = ChatTab(backend, chats), PracticeTab(backend)
     with gr.Blocks(title=TITLE) as demo:
         gr.Markdown(f"## {TITLE}\nCited answers from your notes, practice with grading, progress, evals.")
         user_line = gr.Markdown(elem_id="user-line")
@@ -32,7 +32,7 @@ def build_ui(backend: Backend, chats: ChatStore, *, concurrency: int = 2) -> gr.
             with gr.Tab("Chat", id="chat"):
                 chat.build(concurrency)
             with gr.Tab("Practice", id="practice"):
-                PracticeTab(backend).build(concurrency)
+                pickers = practice.build(concurrency)
             with gr.Tab("Progress", id="progress"):
                 ProgressTab(backend).build()
             with gr.Tab("Evals", id="evals"):
@@ -41,6 +41,7 @@ def build_ui(backend: Backend, chats: ChatStore, *, concurrency: int = 2) -> gr.
                 LibraryTab(backend).build()
         chat.on_load(demo)
         demo.load(_whoami, None, user_line, api_name="whoami")
+        demo.load(practice.topic_choices, None, list(pickers), api_visibility="private")
     demo.queue(default_concurrency_limit=concurrency, max_size=128)
     return demo
 

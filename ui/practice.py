@@ -66,8 +66,13 @@ class PracticeTab:
             raise InputError("Start a mock interview first.")
         return self._interview_outputs(self.backend.interview_answer(user_of(request), v, answer or ""))
 
+    def topic_choices(self) -> tuple[Any, ...]:
+        topics = self.backend.topics()
+        return gr.update(choices=[ANY, *topics]), gr.update(choices=topics)
+
     # --- layout --------------------------------------------------------------------------------
-    def build(self, concurrency: int) -> None:
+    def build(self, concurrency: int) -> tuple[gr.Dropdown, gr.Dropdown]:
+        """Lays out the tab; returns the two topic pickers (refreshed on page load)."""
         topics = [ANY] + self.backend.topics()
         with gr.Row():
             topic = gr.Dropdown(topics, value=ANY, label="Topic", scale=3)
@@ -110,4 +115,5 @@ class PracticeTab:
                        api_name="interview_start")
         iv_btn.click(guarded(6)(self.interview_answer), [iv_box, iv_state], iv_outs,
                      api_name="interview_answer", concurrency_limit=concurrency, concurrency_id="llm")
+        return topic, iv_topics
 
