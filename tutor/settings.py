@@ -68,7 +68,8 @@ class Settings(BaseSettings):
     # --- behaviour -----------------------------------------------------------------------------
     top_k: int = 5
     retrieval_mode: RetrievalMode = "hybrid"
-    min_relevance: float = Field(0.35, description="Below this dense cosine, retrieval is 'nothing relevant'.")
+    min_relevance: float = Field(0.30, description="Below this dense cosine, retrieval is 'nothing relevant' "
+                                 "(calibrated: in-scope best >= 0.37, out-of-scope best <= 0.24; docs/answering.md).")
     answer_max_tokens: int = 512
     max_answer_chars: int = Field(6000, description="Candidate answers longer than this are truncated.")
 
