@@ -26,7 +26,8 @@ class STEmbedder:
 
     def __init__(self, model: Any, *, batch_size: int = 16, cache_size: int = 512) -> None:
         self._model = model
-        self.dim: int = int(model.get_sentence_embedding_dimension())
+        dim_fn = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        self.dim: int = int(dim_fn())
         self.batch_size = batch_size
         self._has_prompts = {"query", "document"} <= set(getattr(model, "prompts", {}) or {})
         self._cache: OrderedDict[str, list[float]] = OrderedDict()

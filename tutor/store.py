@@ -43,7 +43,7 @@ def open_store(settings: Settings) -> Store:
 
     if settings.qdrant_url:
         client = QdrantClient(url=settings.qdrant_url, api_key=settings.qdrant_api_key or None)
-        return Store(client, settings.collection)
+        return Store(client, settings.collection, remote=True)
     settings.qdrant_path.mkdir(parents=True, exist_ok=True)
     try:
         client = QdrantClient(path=str(settings.qdrant_path))
@@ -71,9 +71,10 @@ def build_filter(filters: Filters | None) -> Any:
 
 
 class Store:
-    def __init__(self, client: Any, alias: str) -> None:
+    def __init__(self, client: Any, alias: str, *, remote: bool = False) -> None:
         self.client = client
         self.alias = alias
+        self.remote = remote  # payload indexes only matter on a server
 
     def close(self) -> None:
         self.client.close()
@@ -99,7 +100,7 @@ class Store:
             vectors_config={DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE)},
             sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
         )
-        for key in ("doc", "topic", "level", "kind"):  # used by filters (no effect in embedded mode)
+        for key in ("doc", "topic", "level", "kind") if self.remote else ():  # filter fields
             self.client.create_payload_index(name, key, models.PayloadSchemaType.KEYWORD)
         return name
 
