@@ -1,0 +1,153 @@
+"""The grader: question + candidate answer (+ bank item / retrieved context) -> Grade.
+
+Flow: empty? -> 0, no LLM call. Truncate, cut instructions aimed at the grader, find the bank item
+(given, exact question text, else retrieval), make sure it has key points (derived once, cached),
+run the deterministic checks (copy of the question, off-topic, swapped terms / numbers against the
+reference), ask the LLM for per-point verdicts with quotes (JSON schema, temperature 0), then let
+Python verify the quotes and compute the score. Feedback and model answer are built from the
+verdicts; the follow-up question is a tiny LLM call aimed at the biggest gap.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import TYPE_CHECKING, Any
+
+from tutor.errors import InputError, LLMError
+from tutor.grading import checks, feedback
+from tutor.grading.consistency import find_conflicts
+from tutor.grading.schema import Grade, Judgement
+from tutor.grading.score import score_judgement
+from tutor.grading.sources import Sources, resolve_sources
+from tutor.keypoints import KeyPointCache, ensure_key_points
+from tutor.ports import ChatLLM, Embedder, Message, Searcher
+from tutor.prompting import render
+from tutor.types import BankItem, Hit
+
+if TYPE_CHECKING:  # pragma: no cover
+    from tutor.services import Services
+
+MAX_REFERENCE_CHARS = 900
+OFF_TOPIC_SIMILARITY = 0.30   # EmbeddingGemma cosine answer vs question+reference (docs/grading.md)
+OFF_TOPIC_OVERLAP = 0.08      # lexical fallback without an embedder
+
+
+class Grader:
+    def __init__(self, llm: ChatLLM, *, embedder: Embedder | None = None, searcher: Searcher | None = None,
+                 bank: Any = None, keypoints: KeyPointCache | None = None, max_answer_chars: int = 6000,
+                 llm_follow_up: bool = True) -> None:
+        self.llm = llm
+        self.embedder = embedder
+        self.searcher = searcher
+        self.bank = bank
+        self.keypoints = keypoints
+        self.max_answer_chars = max_answer_chars
+        self.llm_follow_up = llm_follow_up
+
+    @classmethod
+    def from_services(cls, services: Services, *, llm_follow_up: bool = True) -> Grader:
+        s = services.settings
+        try:
+            bank = services.bank
+        except InputError:
+            bank = None
+        return cls(services.llm, embedder=services.embedder, searcher=services.retriever, bank=bank,
+                   keypoints=KeyPointCache(s.sqlite_path), max_answer_chars=s.max_answer_chars,
+                   llm_follow_up=llm_follow_up)
+
+    # --- public --------------------------------------------------------------------------------
+    def grade(self, question: str, answer: str, *, item: BankItem | None = None,
+              context: list[Hit] | None = None) -> Grade:
+        if not question.strip():
+            raise InputError("The question is empty: there is nothing to grade against.")
+        t0 = time.perf_counter()
+        lang = checks.detect_lang(answer if answer.strip() else question)
+        text, truncated = checks.truncate(answer.strip(), self.max_answer_chars)
+        text, removed = checks.strip_injections(text)
+        flags = (["truncated"] if truncated else []) + (["injection"] if removed else [])
+        if not text:
+            flags.append("empty")
+            return self._zero(question, text, lang, flags, item)
+        src = resolve_sources(question, item, self.bank, self.searcher, context)
+        src.rubric = ensure_key_points(src.rubric, self.llm, self.keypoints)
+        timings = {"prepare": time.perf_counter() - t0}
+        return self._judge(question, text, lang, flags + src.flags, src, timings, removed)
+
+    def explain(self, grade: Grade, ask: str) -> str:
+        """Answer a question about a grade ('why did I lose points on X?'), grade kept in context."""
+        if not ask.strip():
+            raise InputError("Ask something about the grade, e.g. 'why did I lose points on X?'.")
+        summary = grade.model_dump_json(include={"score", "points", "red_flags", "factual_errors", "flags"})
+        prompt = render("followup_explain", question=grade.question, reference=grade.model_answer,
+                        grade=summary, ask=ask, lang=grade.lang)
+        return self.llm.complete([{"role": "user", "content": prompt}], purpose="grade_explain",
+                                 max_tokens=250).strip()
+
+    # --- steps ---------------------------------------------------------------------------------
+    def _judge(self, question: str, text: str, lang: str, flags: list[str], src: Sources,
+               timings: dict[str, float], removed: list[str]) -> Grade:
+        key_points = src.key_points
+        copied = checks.copies_question(text, question)
+        off_topic = not copied and self._off_topic(text, question, src.reference)
+        conflicts = find_conflicts(text, src.reference, question + "\n" + "\n".join(key_points))
+        t = time.perf_counter()
+        judgement = self._ask(question, text, src, key_points)
+        timings["judge"] = time.perf_counter() - t
+        scored = score_judgement(key_points, src.red_flags, judgement, text, off_topic=off_topic,
+                                 copied=copied, banned=removed, conflicts=conflicts)
+        flags = flags + scored.flags
+        t = time.perf_counter()
+        follow_up = self._follow_up(question, lang, scored.points)
+        timings["follow_up"] = time.perf_counter() - t
+        timings["total"] = sum(timings.values())
+        return Grade(
+            question=question, question_id=src.item.id if src.item else "",
+            topic=src.item.topic if src.item else "", level=src.item.level if src.item else None,
+            answer=text, score=scored.score, points=scored.points, red_flags=scored.red_flags,
+            factual_errors=scored.errors, lang=lang,  # type: ignore[arg-type]
+            feedback=feedback.build_feedback(lang, scored.score, scored.points, scored.red_flags,
+                                             scored.errors, flags, self.max_answer_chars),
+            model_answer=feedback.model_answer(src.reference, src.citations), citations=src.citations,
+            follow_up=follow_up, flags=flags, timings={k: round(v, 3) for k, v in timings.items()})
+
+    def _ask(self, question: str, text: str, src: Sources, key_points: list[str]) -> Judgement:
+        reference, _ = checks.truncate(src.reference, MAX_REFERENCE_CHARS)
+        messages: list[Message] = [
+            {"role": "system", "content": render("grade_system")},
+            {"role": "user", "content": render("grade", question=question, reference=reference,
+                                               key_points=key_points, red_flags=src.red_flags, answer=text)},
+        ]
+        budget = 60 + 70 * len(key_points) + 40 * len(src.red_flags)
+        return self.llm.structured(messages, Judgement, purpose="grade", max_tokens=budget, temperature=0.0)
+
+    def _off_topic(self, text: str, question: str, reference: str) -> bool:
+        if self.embedder is None:
+            return checks.overlap(text, question + " " + reference) < OFF_TOPIC_OVERLAP
+        a, b = self.embedder.embed_documents([text, question + "\n" + reference])
+        return _cos(a, b) < OFF_TOPIC_SIMILARITY
+
+    def _follow_up(self, question: str, lang: str, points: list[Any]) -> str:
+        gap = feedback.biggest_gap(points)
+        if gap is None or gap.verdict == "contradicted" or not self.llm_follow_up:
+            return feedback.template_follow_up(lang, points)
+        prompt = render("followup", question=question, point=gap.point, lang=lang)
+        try:
+            out = self.llm.complete([{"role": "user", "content": prompt}], purpose="follow_up",
+                                    max_tokens=60).strip().strip('"')
+        except LLMError:
+            out = ""
+        return out.splitlines()[0] if out else feedback.template_follow_up(lang, points)
+
+    def _zero(self, question: str, text: str, lang: str, flags: list[str], item: BankItem | None) -> Grade:
+        return Grade(question=question, question_id=item.id if item else "", topic=item.topic if item else "",
+                     level=item.level if item else None, answer=text, score=0.0, lang=lang,  # type: ignore[arg-type]
+                     feedback=feedback.build_feedback(lang, 0.0, [], [], [], flags, self.max_answer_chars),
+                     model_answer=item.reference_answer if item else "", flags=flags,
+                     follow_up=feedback.text(lang, "follow_up_gap", point=question))
+
+
+def _cos(a: list[float], b: list[float]) -> float:
+    na = math.sqrt(sum(x * x for x in a)) or 1.0
+    nb = math.sqrt(sum(x * x for x in b)) or 1.0
+    return sum(x * y for x, y in zip(a, b, strict=True)) / (na * nb)

@@ -1,0 +1,93 @@
+"""Grading data: what the LLM returns (``Judgement``) and what the app shows (``Grade``).
+
+Pure pydantic: the LLM judges each key point; Python (``tutor.grading.score``) turns the verdicts
+into the 0-10 score.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from tutor.types import Citation, Lang, Level
+
+Verdict = Literal["covered", "partly", "missed", "contradicted"]
+
+
+# --- LLM output (JSON schema sent to the server; keep it small: every token costs decode time) ---
+class PointJudgement(BaseModel):
+    """One key point: the quote comes first so the model looks for evidence before judging."""
+
+    n: int = Field(description="Key point number.")
+    quote: str = Field(description="Exact words copied from the answer, or empty.")
+    verdict: Verdict
+
+
+class FlagJudgement(BaseModel):
+    n: int = Field(description="Red flag number.")
+    quote: str = Field(description="Exact words from the answer that show the red flag.")
+
+
+class ErrorJudgement(BaseModel):
+    quote: str = Field(description="Exact wrong words from the answer.")
+    fix: str = Field(description="What the reference says instead.")
+
+
+class Judgement(BaseModel):
+    points: list[PointJudgement]
+    red_flags: list[FlagJudgement] = Field(default_factory=list)
+    errors: list[ErrorJudgement] = Field(default_factory=list)
+
+
+class KeyPoints(BaseModel):
+    """LLM output when deriving key points from a reference answer."""
+
+    points: list[str] = Field(description="3-5 short facts a strong answer must state.")
+
+
+# --- what the app sees ---------------------------------------------------------------------------
+class PointResult(BaseModel):
+    point: str
+    verdict: Verdict
+    evidence: str = Field("", description="Exact quote from the candidate's answer, '' if none.")
+
+
+class Grade(BaseModel):
+    question: str
+    question_id: str = ""
+    topic: str = ""
+    level: Level | None = None
+    answer: str
+    score: float = Field(ge=0, le=10)
+    max_score: float = 10.0
+    points: list[PointResult] = Field(default_factory=list)
+    red_flags: list[str] = Field(default_factory=list)
+    factual_errors: list[str] = Field(default_factory=list)
+    feedback: str = ""
+    model_answer: str = ""
+    citations: list[Citation] = Field(default_factory=list)
+    follow_up: str = ""
+    flags: list[str] = Field(default_factory=list)
+    lang: Lang = "ru"
+    timings: dict[str, float] = Field(default_factory=dict)
+
+    def batch_line(self, id: str) -> dict[str, Any]:
+        """The ``tutor grade --batch`` output line (evaluation scripts depend on this form)."""
+        return {
+            "id": id,
+            "score": self.score,
+            "max_score": self.max_score,
+            "points": [p.model_dump() for p in self.points],
+            "red_flags": list(self.red_flags),
+            "factual_errors": list(self.factual_errors),
+            "feedback": self.feedback,
+            "follow_up": self.follow_up,
+            "flags": list(self.flags),
+        }
+
+    @property
+    def gaps(self) -> list[PointResult]:
+        """Points not fully covered, worst first (contradicted, missed, partly)."""
+        order = {"contradicted": 0, "missed": 1, "partly": 2}
+        return sorted((p for p in self.points if p.verdict != "covered"), key=lambda p: order[p.verdict])

@@ -1,0 +1,88 @@
+"""Key points ("what a pro should cover") for bank items that have none: derived once from the
+reference answer by the LLM and stored in SQLite keyed by item id + reference hash, so a grade
+never pays for the derivation twice and an edited reference gets new points.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+from pathlib import Path
+
+from tutor.errors import InputError
+from tutor.grading.schema import KeyPoints
+from tutor.ports import ChatLLM
+from tutor.prompting import render
+from tutor.types import BankItem
+
+_SCHEMA = """CREATE TABLE IF NOT EXISTS key_points (
+    item_id TEXT NOT NULL, ref_hash TEXT NOT NULL, points TEXT NOT NULL,
+    PRIMARY KEY (item_id, ref_hash))"""
+MAX_POINTS = 5
+
+
+def ref_hash(reference: str) -> str:
+    return hashlib.sha256(reference.strip().encode("utf-8")).hexdigest()[:16]
+
+
+def clean_points(points: list[str]) -> list[str]:
+    """Strip bullets/numbers, drop empties and duplicates, keep at most MAX_POINTS.
+    ['1. A', '- A', ' B '] -> ['A', 'B']"""
+    out: list[str] = []
+    for p in points:
+        text = p.strip().lstrip("-•*0123456789.) ").strip()
+        if text and text.lower() not in {o.lower() for o in out}:
+            out.append(text)
+    return out[:MAX_POINTS]
+
+
+class KeyPointCache:
+    """SQLite table of derived key points; one connection per thread."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._conn().execute(_SCHEMA)
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30)
+            conn.execute("PRAGMA journal_mode=WAL")
+            self._local.conn = conn
+        return conn
+
+    def get(self, item_id: str, reference: str) -> list[str] | None:
+        row = self._conn().execute("SELECT points FROM key_points WHERE item_id=? AND ref_hash=?",
+                                   (item_id, ref_hash(reference))).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def put(self, item_id: str, reference: str, points: list[str]) -> None:
+        with self._conn() as conn:
+            conn.execute("INSERT OR REPLACE INTO key_points VALUES (?,?,?)",
+                         (item_id, ref_hash(reference), json.dumps(points, ensure_ascii=False)))
+
+
+def derive_key_points(llm: ChatLLM, question: str, reference: str) -> list[str]:
+    if not reference.strip():
+        raise InputError(f"Cannot derive key points for '{question}': it has no reference answer.")
+    prompt = render("keypoints", question=question, reference=reference)
+    out = llm.structured([{"role": "user", "content": prompt}], KeyPoints, purpose="keypoints",
+                         max_tokens=300)
+    return clean_points(out.points)
+
+
+def ensure_key_points(item: BankItem, llm: ChatLLM, cache: KeyPointCache | None) -> BankItem:
+    """The item with key points: its own, else cached, else derived now (and cached)."""
+    if item.key_points:
+        return item
+    reference = item.reference_answer or item.strong_answer
+    points = cache.get(item.id, reference) if cache else None
+    if points is None:
+        points = derive_key_points(llm, item.question, reference)
+        if cache:
+            cache.put(item.id, reference, points)
+    return item.model_copy(update={"key_points": points, "key_points_derived": True})
