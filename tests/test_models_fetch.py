@@ -236,3 +236,16 @@ def test_real_models_are_provisioned_and_verify():
     assert {r.name: r.state for r in rows} == {EMBED_SPEC.name: "ready", LLM_SPEC.name: "ready"}
     assert Path(embedder_path(settings), "model.safetensors").is_file()
     assert gguf_path(settings).stat().st_size > 1_000_000_000
+
+
+def test_fetch_only_one_kind(tmp_path, monkeypatch):
+    import tutor.models as tm
+
+    seen: list[str] = []
+    monkeypatch.setattr(tm, "fetch_one", lambda spec, *a, **k: seen.append(spec.name) or "present")
+    s = Settings(model_dir=tmp_path)
+    assert tm.fetch(s, only="embedder") == {EMBED_SPEC.name: "present"}
+    assert tm.fetch(s, only="llm") == {LLM_SPEC.name: "present"}
+    with pytest.raises(ModelError, match="Unknown model kind"):
+        tm.fetch(s, only="tokenizer")
+    assert seen == [EMBED_SPEC.name, LLM_SPEC.name]

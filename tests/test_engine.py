@@ -1,0 +1,65 @@
+"""The embedded llama.cpp engine: argument building, readable failures, and (slow) a real start/stop."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tutor.engine import EmbeddedEngine, engine_args, free_port
+from tutor.errors import LLMUnavailableError, ModelError
+from tutor.settings import Settings
+
+
+def test_every_slot_gets_the_full_context_window(tmp_path):
+    s = Settings(llm_context=4096, llm_parallel=3, llm_threads=2, llm_model="qwen-x")
+    args = engine_args(s, tmp_path / "m.gguf", 9999)
+
+    def flag(name: str) -> str:
+        return args[args.index(name) + 1]
+
+    assert flag("--ctx") == str(4096 * 3) and flag("--parallel") == "3"
+    assert flag("--threads") == "2" and flag("--alias") == "qwen-x" and flag("--port") == "9999"
+
+
+def test_missing_gguf_says_to_fetch(tmp_path):
+    engine = EmbeddedEngine(Settings(model_dir=tmp_path))
+    with pytest.raises(ModelError) as err:
+        engine.start()
+    assert "tutor models fetch" in err.value.user_message()
+    assert not engine.running
+
+
+def test_unloadable_gguf_fails_fast_with_the_engine_log(tmp_path):
+    bogus = tmp_path / "bogus.gguf"
+    bogus.write_text("not a model")
+    engine = EmbeddedEngine(Settings(llm_gguf=bogus), start_timeout=120)
+    with pytest.raises(LLMUnavailableError) as err:
+        engine.start()
+    assert "exited with code" in str(err.value) and str(bogus) in str(err.value)
+    assert "Failed to init server" in err.value.user_message()
+    assert not engine.running and engine.log_path is None
+
+
+def test_free_port_is_bindable():
+    port = free_port()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", port))
+
+
+@pytest.mark.slow
+def test_real_engine_starts_serves_the_alias_and_stops():
+    settings = Settings(llm_context=1024, llm_parallel=1, llm_threads=2)
+    with EmbeddedEngine(settings) as url:
+        assert url.startswith("http://127.0.0.1:") and url.endswith("/v1")
+        root = url[:-3]
+        assert httpx.get(f"{root}/health", timeout=5).json()["status"] == "ok"
+        models = httpx.get(f"{url}/models", timeout=5).json()
+        assert settings.llm_model in [m["id"] for m in models["data"]]
+        props = httpx.get(f"{root}/props", timeout=5).json()
+        assert props["default_generation_settings"]["n_ctx"] == 1024
+        assert Path(props["model_path"]).name == "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{root}/health", timeout=2)
