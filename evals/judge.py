@@ -18,12 +18,11 @@ CHUNK_CHARS = 1200  # each context chunk is cut to this many characters for the 
 
 
 class Claims(BaseModel):
-    claims: list[Annotated[str, Field(max_length=300)]] = Field(max_length=MAX_CLAIMS)
+    claims: list[str] = Field(max_length=MAX_CLAIMS)
 
 
 class GeneratedQuestions(BaseModel):
-    questions: list[Annotated[str, Field(max_length=300)]] = Field(min_length=N_QUESTIONS,
-                                                                   max_length=N_QUESTIONS)
+    questions: list[str] = Field(min_length=N_QUESTIONS, max_length=N_QUESTIONS)
     noncommittal: Literal[0, 1]
 
 

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from evals.answer_eval import EMBED_METRICS, LLM_METRICS, EvalCase, embedding_metrics, llm_metrics
 from evals.golden import GoldenItem
-from evals.judge import Judge
+from evals.judge import CHUNK_CHARS, Judge
 from evals.results import ProgressCb, SuiteResult, Ticker, aggregate
 from tutor.errors import TutorError
 from tutor.ports import Embedder
@@ -53,7 +53,8 @@ def answer_with_sources(tutor: StreamingTutor, question: str) -> tuple[Answer, l
 def evaluate_item(item: GoldenItem, tutor: StreamingTutor, judge: Judge | None,
                   embedder: Embedder) -> dict[str, Any]:
     t0 = time.perf_counter()
-    row: dict[str, Any] = {"id": item.id, "topic": item.topic, "question": item.question}
+    row: dict[str, Any] = {"id": item.id, "topic": item.topic, "question": item.question,
+                           "reference": item.reference_answer}
     try:
         answer, sources = answer_with_sources(tutor, item.question)
     except TutorError as err:
@@ -61,6 +62,8 @@ def evaluate_item(item: GoldenItem, tutor: StreamingTutor, judge: Judge | None,
         return row
     row.update(answer=answer.text, covered=answer.covered, n_sources=len(sources),
                answer_s=round(time.perf_counter() - t0, 2))
+    row["contexts"] = [s.text[:CHUNK_CHARS] for s in sources]
+    row["context_ids"] = [s.chunk_id for s in sources]
     case = EvalCase(question=item.question, answer=answer.text if answer.covered else "",
                     contexts=[s.text for s in sources], context_ids=[s.chunk_id for s in sources],
                     reference=item.reference_answer, gold_ids=item.gold_chunk_ids)

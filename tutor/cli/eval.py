@@ -57,6 +57,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
         list_: bool = typer.Option(False, "--list", help="List earlier reports and exit."),
         reports_dir: Path | None = typer.Option(None, help="Where reports go (default reports/)."),
+        data_dir: Path | None = typer.Option(None, help="Override settings.data_dir."),
     ) -> None:
         """Run an eval suite (default: retrieval)."""
         if ctx.invoked_subcommand is not None:
@@ -64,7 +65,7 @@ def register(app: typer.Typer) -> None:
         from evals.api import list_reports, run_suite
         from tutor.services import Services
 
-        settings = load_settings()
+        settings = load_settings(data_dir=data_dir)
         out_dir = reports_dir or settings.reports_dir
         if list_:
             for s in list_reports(out_dir):
@@ -81,13 +82,14 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
 
     @sub.command("golden")
-    def golden(out: Path | None = typer.Option(None, help="Output file (default evals/data/golden_v1.jsonl).")) -> None:
+    def golden(out: Path | None = typer.Option(None, help="Output file (default evals/data/golden_v1.jsonl)."),
+               data_dir: Path | None = typer.Option(None, help="Override settings.data_dir.")) -> None:
         """Rebuild the golden set from the question bank (needs `tutor ingest` first)."""
         from evals import golden as gd
         from evals.api import bank_items
         from tutor.services import Services
 
-        with Services(load_settings()) as services:
+        with Services(load_settings(data_dir=data_dir)) as services:
             items = gd.build_golden(bank_items(services))
         path = out or gd.GOLDEN_PATH
         n = gd.write_jsonl(items, path)

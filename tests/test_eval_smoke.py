@@ -1,0 +1,24 @@
+"""The CI smoke eval: retrieval on the paraphrase + golden sets, two answered golden questions with
+the LLM judge, a few labelled answers through the real grader; fails on threshold regressions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def test_smoke_suite_meets_thresholds(ingested_services, tmp_path: Path):
+    from evals.api import list_reports, run_suite
+
+    report = run_suite(ingested_services, "smoke", reports_dir=tmp_path)
+    assert report.failures == [], "\n".join(report.failures)
+    assert (report.path / "summary.html").exists()
+    assert list_reports(tmp_path)[0].id == report.id
+    m = report.metrics
+    # the suites really ran on real data (not empty sets)
+    assert report.suites[0].counts["retrieval.paraphrase.hybrid.hit@5"] >= 50
+    assert m["answers.faithfulness"] is not None or m["answers.answer_relevancy"] is not None
+    assert m["grading.spearman"] is not None
