@@ -225,7 +225,8 @@ def parse_document(path: Path) -> ParsedDocument:
 
 
 def expand_paths(paths: list[Path]) -> list[Path]:
-    """Directories expand (recursively, sorted) to their supported files; hidden files skipped."""
+    """Directories expand (recursively, sorted) to their supported files; hidden files skipped;
+    duplicates dropped."""
     out: list[Path] = []
     for p in paths:
         if p.is_dir():
@@ -233,7 +234,10 @@ def expand_paths(paths: list[Path]) -> list[Path]:
                           and not any(part.startswith(".") for part in f.relative_to(p).parts))
         else:
             out.append(p)
-    return out
+    unique: dict[Path, Path] = {}
+    for p in out:  # the same file named twice (a file and its folder) is parsed once
+        unique.setdefault(p.resolve(), p)
+    return list(unique.values())
 
 
 def parse_paths(paths: list[Path]) -> tuple[list[ParsedDocument], list[DocumentError]]:

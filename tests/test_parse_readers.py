@@ -127,7 +127,7 @@ def test_parse_paths_collects_errors_and_keeps_the_rest(tmp_path: Path) -> None:
     _write(sub, "more.txt", "Q: What is RAG?\nA: Retrieval-augmented generation.")
     _write(tmp_path, ".hidden.md", "# hidden\ntext")
     _write(tmp_path, "image.png", b"\x89PNG")
-    docs, errors = parse_paths([tmp_path, tmp_path / "missing.md"])
+    docs, errors = parse_paths([tmp_path, tmp_path / "missing.md", tmp_path / "good.md"])
     assert sorted(d.doc for d in docs) == ["good.md", "more.txt"]
     assert sorted(Path(e.path).name for e in errors) == ["broken.pdf", "missing.md"]
     assert all(str(e) for e in errors)
