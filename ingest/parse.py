@@ -180,8 +180,13 @@ def _inline_questions(b: _Builder, sec: Section) -> None:
         b.question(Unit("qa", q.start, end, question), ctx, _answer(b.text[q.end:end]))
 
 
-def _rubric(b: _Builder) -> None:
-    for ru, en in notebook.pair_entries(notebook.rubric_entries(b.text, b.doc)):
+def _rubric(b: _Builder) -> bool:
+    """Rubric chunks/items of a notebook export; False if it holds none (then it is parsed as text)."""
+    try:
+        entries = notebook.rubric_entries(b.text, b.doc)
+    except DocumentError:
+        return False
+    for ru, en in notebook.pair_entries(entries):
         ctx = b.context([], None, f"{ru.title} {ru.question}")
         question = f"{ru.title}: {ru.question}"
         qid = bank_id(question, ctx.topic)
@@ -197,14 +202,13 @@ def _rubric(b: _Builder) -> None:
             reference_answer="\n\n".join(answers), lang=ru.lang, docs=[b.doc], source_chunk_ids=ids,
             key_points=ru.key_points + (en.key_points if en else []),
             red_flags=ru.red_flags + (en.red_flags if en else [])))
+    return bool(entries)
 
 
 def parse_text(doc: str, text: str, sha256: str = "", fmt: str = "text") -> ParsedDocument:
     """Parse already-normalised text (``fmt`` as returned by the readers)."""
     b = _Builder(doc, text)
-    if fmt == "text" and notebook.is_notebook_export(text):
-        _rubric(b)
-    else:
+    if not (fmt == "text" and notebook.is_notebook_export(text) and _rubric(b)):
         for sec in outline(text, "markdown" if fmt in ("markdown", "ipynb") else None):
             if sec.heading and sec.heading.rank == QUESTION_RANK:
                 _question_section(b, sec)

@@ -142,3 +142,35 @@ def test_text_normalisation_and_hash(tmp_path: Path) -> None:
     assert src.sha256 == hashlib.sha256(raw).hexdigest()
     cp = read_source(_write(tmp_path, "cp.txt", "Вопрос: Что такое LoRA?".encode("cp1251")))
     assert cp.text == "Вопрос: Что такое LoRA?"
+
+
+NOTEBOOK_EXPORT = '''##### Rubric
+
+In [1]:
+ru_items = [
+    ("1) LoRA", [("Вопрос", "Что такое LoRA?"), ("Что должен затронуть профи", "• BA\\n• ранг r"),
+                 ("Развернутый ответ", "Низкоранговая добавка к весам."), ("Red flags", "• Путает с QLoRA")]),
+    ("2) Broken", [("Вопрос", undefined_name)]),
+    ("3) DPO", [("Вопрос", "Зачем DPO?"), ("Red flags", "• Считает DPO = RLHF")]),
+]
+en_map = [("1) LoRA", "What is LoRA?", "• low-rank BA", "A low-rank update.", "• confuses with QLoRA")]
+
+In [ ]:
+'''
+
+
+def test_notebook_export_rubric_skips_a_broken_element(tmp_path: Path) -> None:
+    doc = parse_document(_write(tmp_path, "rubric.txt", NOTEBOOK_EXPORT))
+    assert [i.question for i in doc.items] == ["LoRA: Что такое LoRA?", "DPO: Зачем DPO?"]
+    lora = doc.items[0]
+    assert lora.question_alt == ["LoRA: What is LoRA?"]
+    assert lora.key_points == ["BA", "ранг r", "low-rank BA"]
+    assert lora.red_flags == ["Путает с QLoRA", "confuses with QLoRA"]
+    assert len(lora.source_chunk_ids) == 2 and {c.kind for c in doc.chunks} == {"rubric"}
+    assert "undefined_name" not in " ".join(c.text for c in doc.chunks)
+
+
+def test_cell_markers_without_python_fall_back_to_text(tmp_path: Path) -> None:
+    text = "Chat log\n\nIn [1]:\nhello there, this is not python (\n\nQ: What is RAG?\nA: Retrieval + generation.\n"
+    doc = parse_document(_write(tmp_path, "log.txt", text))
+    assert [i.question for i in doc.items] == ["What is RAG?"]
