@@ -11,13 +11,20 @@ CountTokens = Callable[[str], int]
 def approx_tokens(text: str) -> int:
     """A tokenizer-free estimate for Qwen-style BPE on Russian notes full of English terms.
 
-    Cyrillic runs ~2.5 chars/token, Latin text and code ~3.8 (measured against the server's
-    /tokenize on corpus/). 'hello world' -> 3; '' -> 0.
+    Fitted against the server's /tokenize on 1,000-char windows of corpus/: Cyrillic ~3.2
+    chars/token, other non-space characters ~3.9, whitespace ~2.2 (indentation and newlines are
+    dear), plus 5% so that budgets err on the safe side. 'hello world' -> 4; '' -> 0.
     """
     if not text:
         return 0
-    cyr = sum(1 for ch in text if "\u0400" <= ch <= "\u04ff")
-    return max(1, math.ceil(cyr / 2.5 + (len(text) - cyr) / 3.8))
+    cyr = ws = 0
+    for ch in text:
+        if "\u0400" <= ch <= "\u04ff":
+            cyr += 1
+        elif ch.isspace():
+            ws += 1
+    other = len(text) - cyr - ws
+    return max(1, math.ceil(1.05 * (cyr / 3.2 + other / 3.9 + ws / 2.2)))
 
 
 def fit_budget(blocks: Sequence[str], *, prompt_tokens: int, max_tokens: int, context_window: int,
