@@ -44,4 +44,4 @@ def test_bank_questions_retrieve_their_own_chunks(ingested_services) -> None:
         hits += any(h.chunk.chunk_id in item.source_chunk_ids for h in found)
     rate = hits / len(bank.items)
     print(f"hit@5 (dense) of a question's own chunk: {rate:.3f} over {len(bank.items)} questions")
-    assert rate >= 0.9
+    assert rate >= 0.95  # measured: 1.000 (198/198)
