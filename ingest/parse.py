@@ -20,7 +20,7 @@ from ingest import notebook
 from ingest.chunking import Context, Unit, pack_blocks, unit_chunks
 from ingest.ids import bank_id, chunk_id, detect_lang, parse_level, resolve_topic, strip_number
 from ingest.readers import SUFFIXES, read_source
-from ingest.structure import QUESTION_RANK, QUESTION_RE, Section, blocks, outline, split_lines
+from ingest.structure import QUESTION_RANK, QUESTION_RE, Section, blocks, is_noise, outline, split_lines
 from tutor.errors import DocumentError
 from tutor.types import BankItem, Chunk, Level
 
@@ -87,9 +87,14 @@ class _Builder:
 
 
 def _trimmed_end(text: str, start: int, end: int) -> int:
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return end
+    """``end`` moved back over trailing whitespace and noise lines (changelog, reading time)."""
+    while True:
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        line_start = text.rfind("\n", start, end) + 1
+        if line_start <= start or not is_noise(text[line_start:end]):
+            return end
+        end = line_start
 
 
 def _question_section(b: _Builder, sec: Section) -> None:

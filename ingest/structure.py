@@ -23,8 +23,8 @@ _NUMBERED = re.compile(r"^(?:section\s+)?\d+[.:)]\s+\S", re.IGNORECASE)
 _TOP_LEVEL_NAMES = re.compile(r"^(типичные заблуждения|распространенные заблуждения|интервью|sources|"
                               r"источники|содержание|contents)", re.IGNORECASE)
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
-_NOISE = re.compile(r"^\s*(~\s*\d+\s*минут[аы]?\s+чтения|style\s+\w+\s+fill:.*|linkStyle\s.*|classDef\s.*)\s*$",
-                    re.IGNORECASE)
+_NOISE = re.compile(r"^\s*(~\s*\d+\s*минут[аы]?\s+чтения|style\s+\w+\s+fill:.*|linkStyle\s.*|classDef\s.*|"
+                    r"Обновлено:\s*\d{4}-\d{2}-\d{2},.*iteration.*)\s*$", re.IGNORECASE)
 _MERMAID_START = re.compile(r"^\s*(graph|flowchart)\s+(TD|TB|LR|RL|BT)\b|^\s*(sequenceDiagram|classDiagram)\s*$")
 _MERMAID_LINE = re.compile(r"-->|---|==>|-\.->|^\s*\w+\s*[\[({]|^\s*(style|subgraph|end|linkStyle|classDef)\b")
 _TABLE_LINE = re.compile(r"^\s*\|.*\|\s*$")
@@ -85,7 +85,7 @@ def split_lines(text: str, start: int = 0, end: int | None = None) -> list[Line]
 
 
 def is_noise(line: str) -> bool:
-    """Reading-time banners and mermaid styling lines carry no content."""
+    """Reading-time banners, mermaid styling and changelog lines carry no content."""
     return bool(_NOISE.match(line))
 
 

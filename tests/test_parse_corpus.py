@@ -101,7 +101,7 @@ def test_offsets_reproduce_chunk_bodies(name: str) -> None:
 def test_chunks_are_source_card_sized_and_noise_free(name: str) -> None:
     doc = parsed(name)
     assert all(len(c.text) <= MAX_CHARS for c in doc.chunks)
-    assert not any(re.search(r"минут чтения|style [A-Z] fill:", c.text) for c in doc.chunks)
+    assert not any(re.search(r"минут чтения|style [A-Z] fill:|Ralph iteration", c.text) for c in doc.chunks)
     assert len({c.chunk_id for c in doc.chunks}) == len(doc.chunks)
     assert all(c.section == " > ".join(c.heading_path) and c.topic for c in doc.chunks)
 
