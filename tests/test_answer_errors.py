@@ -89,3 +89,17 @@ def test_ask_json_prints_the_documented_fields(monkeypatch):
     assert doc["citations"][0] == {"n": 2, "doc": "notes.txt", "section": "LoRA > Q2", "chunk_id": "c2",
                                    "text": "QLoRA квантует базу в 4 бита."}
     assert {"retrieve_s", "ttft_s", "generate_s", "total_s"} <= set(doc["timings"])
+
+
+def test_ask_streams_text_then_shows_checked_answer_and_cited_sources(monkeypatch):
+    server = ScriptedServer([sse_reply([delta("LoRA учит адаптеры [1]"), delta(" [4].")])], TOKENIZE)
+    monkeypatch.setattr(ask_cli, "_tutor", lambda services: tutor_at(server.base_url))
+    try:
+        result = CliRunner().invoke(app, ["ask", "Что такое LoRA?", "--verbose"])
+    finally:
+        server.close()
+    assert result.exit_code == 0, result.output
+    streamed, final = result.output.split("─" * 40)
+    assert "LoRA учит адаптеры [1] [4]." in streamed
+    assert "LoRA учит адаптеры [1]." in final and "[4]" not in final
+    assert "[1] notes.txt — LoRA > Q1" in final and "timings:" in final

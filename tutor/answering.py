@@ -29,8 +29,8 @@ _MARKERS = re.compile(r"\s?\[\d+\]")  # old answers' [n] refer to old sources: h
 
 # Prompt budget: prefill runs at ~60 tok/s on 2 cores, so every 600 prompt tokens cost ~10 s of
 # time-to-first-token. See docs/answering.md for the measurements behind these numbers.
-PROMPT_TOKENS = 1500        # system + sources + history + question
-MAX_SOURCE_TOKENS = 400     # one source is cut to this many tokens
+PROMPT_TOKENS = 1100        # system + sources + history + question (~18 s of prefill on a free CPU)
+MAX_SOURCE_TOKENS = 350     # one source is cut to this many tokens (a Q/A chunk is ~150-450)
 HISTORY_TOKENS = 200        # earlier conversation shown to the answerer (the query is standalone)
 SAFETY_TOKENS = 64          # chat-template tokens the count does not see
 
