@@ -12,7 +12,7 @@ from tutor import __version__
 from tutor.errors import TutorError
 
 # Each name is a module tutor.cli.<name> exposing register(app: typer.Typer).
-AREAS: tuple[str, ...] = ("models", "serve", "ask", "eval", "ui", "bank", "ingest", "retrieve")
+AREAS: tuple[str, ...] = ("models", "serve", "ask", "eval", "ui", "bank", "ingest", "retrieve", "practice")
 
 app = typer.Typer(
     name="tutor",

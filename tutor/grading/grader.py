@@ -14,7 +14,7 @@ import math
 import time
 from typing import TYPE_CHECKING, Any
 
-from tutor.errors import InputError, LLMError
+from tutor.errors import InputError, LLMError, TutorError
 from tutor.grading import checks, feedback
 from tutor.grading.consistency import find_conflicts
 from tutor.grading.schema import Grade, Judgement
@@ -48,11 +48,9 @@ class Grader:
     @classmethod
     def from_services(cls, services: Services, *, llm_follow_up: bool = True) -> Grader:
         s = services.settings
-        try:
-            bank = services.bank
-        except InputError:
-            bank = None
-        return cls(services.llm, embedder=services.embedder, searcher=services.retriever, bank=bank,
+        bank = _optional(lambda: services.bank)
+        searcher = _optional(lambda: services.retriever)
+        return cls(services.llm, embedder=services.embedder, searcher=searcher, bank=bank,
                    keypoints=KeyPointCache(s.sqlite_path), max_answer_chars=s.max_answer_chars,
                    llm_follow_up=llm_follow_up)
 
@@ -71,6 +69,7 @@ class Grader:
             return self._zero(question, text, lang, flags, item)
         src = resolve_sources(question, item, self.bank, self.searcher, context)
         src.rubric = ensure_key_points(src.rubric, self.llm, self.keypoints)
+        src.lang = lang
         timings = {"prepare": time.perf_counter() - t0}
         return self._judge(question, text, lang, flags + src.flags, src, timings, removed)
 
@@ -145,6 +144,14 @@ class Grader:
                      feedback=feedback.build_feedback(lang, 0.0, [], [], [], flags, self.max_answer_chars),
                      model_answer=item.reference_answer if item else "", flags=flags,
                      follow_up=feedback.text(lang, "follow_up_gap", point=question))
+
+
+def _optional(build: Any) -> Any:
+    """A piece the grader can do without (no bank built, store busy or not ingested) -> None."""
+    try:
+        return build()
+    except TutorError:
+        return None
 
 
 def _cos(a: list[float], b: list[float]) -> float:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tutor.grading.checks import overlap, quote_in_answer
+from tutor.grading.checks import content_words, overlap, quote_in_answer, term_parts
 from tutor.grading.consistency import Conflict
 from tutor.grading.schema import Judgement, PointJudgement, PointResult, Verdict
 
@@ -50,7 +50,8 @@ def verify_points(key_points: list[str], judgement: Judgement, answer: str,
             continue
         j = found
         quote = j.quote.strip()
-        ok = bool(quote) and quote_in_answer(quote, answer) and not _is_banned(quote, banned or [])
+        ok = (bool(quote) and quote_in_answer(quote, answer) and not _is_banned(quote, banned or [])
+              and relevant(quote, point))
         if j.verdict == "missed" or not ok:
             out.append(PointResult(point=point, verdict="missed"))
         else:
@@ -117,6 +118,14 @@ def score_judgement(key_points: list[str], red_flags: list[str], judgement: Judg
     flags = (["off_topic"] if off_topic else []) + (["copied_question"] if copied else [])
     score = compute_score(points, len(hit), len(errors), off_topic=off_topic, copied=copied)
     return Scored(score=score, points=points, red_flags=hit, errors=errors, flags=flags)
+
+
+def relevant(quote: str, point: str) -> bool:
+    """Evidence must share at least one content word or term with the key point it supports
+    ('the answer covers every point' supports nothing)."""
+    pw = {w[:5] for w in content_words(point) | term_parts(point) if len(w) >= 3}
+    qw = {w[:5] for w in content_words(quote) | term_parts(quote) if len(w) >= 3}
+    return any(a.startswith(b) or b.startswith(a) for a in pw for b in qw)
 
 
 def _is_banned(quote: str, banned: list[str]) -> bool:

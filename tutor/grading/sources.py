@@ -7,8 +7,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from tutor.errors import InputError, NotFoundError
-from tutor.grading.checks import normalize
+from tutor.errors import InputError, NotFoundError, TutorError
+from tutor.grading.checks import detect_lang, normalize
 from tutor.ports import Searcher
 from tutor.types import BankItem, Citation, Hit
 
@@ -27,13 +27,23 @@ class Sources:
     def reference(self) -> str:
         return self.rubric.reference_answer or self.rubric.strong_answer
 
+    lang: str = "ru"
+
     @property
     def key_points(self) -> list[str]:
-        return self.rubric.key_points
+        return in_language(self.rubric.key_points, self.lang)
 
     @property
     def red_flags(self) -> list[str]:
-        return self.rubric.red_flags
+        return in_language(self.rubric.red_flags, self.lang)
+
+
+def in_language(lines: list[str], lang: str) -> list[str]:
+    """Items merged from RU and EN documents carry each point twice: keep the answer's language
+    when both are present. ['А', 'B'] with 'ru' -> ['А']; a single-language list is kept."""
+    mine = [x for x in lines if detect_lang(x) == lang]
+    other = [x for x in lines if detect_lang(x) != lang]
+    return mine if mine and other else lines
 
 
 def match_bank(question: str, bank: Any) -> BankItem | None:
@@ -73,7 +83,12 @@ def resolve_sources(question: str, item: BankItem | None, bank: Any, searcher: S
     item = item or match_bank(question, bank)
     hits = list(context or [])
     if not hits and searcher is not None:
-        hits = searcher.search(item.question if item else question, k=5)
+        try:
+            hits = searcher.search(item.question if item else question, k=5)
+        except TutorError:
+            if item is None:
+                raise
+            hits = []  # a bank item is gradable without retrieval; only citations are lost
     if item is None:
         item = _from_hits(hits, bank)
     if item is not None and (item.reference_answer or item.strong_answer).strip():
