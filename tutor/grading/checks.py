@@ -11,7 +11,7 @@ import re
 
 _WORD = re.compile(r"[\w\-+.]+", re.UNICODE)
 _LATIN_TERM = re.compile(r"\b[A-Za-z][A-Za-z0-9\-+]{1,}\b")
-_NUMBER = re.compile(r"(?<![\w.\-(])\d+(?:[.,]\d+)?(?!\))")
+_NUMBER = re.compile(r"(?<![\w.\-(])\d+(?:[.,]\d+)?")
 _SENTENCE = re.compile(r"(?<=[.!?\n])\s+")
 
 # Phrases that address the grader instead of answering the question (ru + en).
@@ -19,12 +19,11 @@ _INJECTION = re.compile(
     r"(ignore|disregard|forget)\s+(all\s+|the\s+|any\s+|previous\s+|above\s+|your\s+)*"
     r"(instructions?|rubric|rules|prompt|criteria)"
     r"|игнорир\w*|забудь\w*\s+(все\s+)?(инструкц|правил|критер)\w*"
-    r"|(give|assign|award|rate)\s+(me\s+|this\s+|it\s+)?(a\s+|the\s+)?(score\s+of\s+|grade\s+of\s+)?"
-    r"(10|ten|full|maximum|max)\b"
-    r"|(постав|дай|выстав|оцени)\w*\s+(мне\s+|за\s+\w+\s+|этот\s+ответ\s+|ответ\s+)?(на\s+|в\s+)?"
-    r"(10|десят|максим|высш)\w*"
-    r"|\b(score|grade|оценк\w*|балл\w*)\s*[:=]\s*10\b|\b10\s*/\s*10\b"
-    r"|\b(system|assistant)\s*:|you\s+are\s+now|ты\s+теперь|new\s+instructions|новые\s+инструкции",
+    r"|\b(give|assign|award|rate|mark)\b[^.!?\n]{0,30}?\b(10|ten|full|maximum|max|perfect)\b"
+    r"|(постав|дай|выстав|оцени)\w*[^.!?\n]{0,30}?(\b10\b|десят|максим|высш)"
+    r"|\b(score|grade|оценк\w*|балл\w*)\s*[:=]\s*10\b|\b10\s*/\s*10\b|\b10\s+из\s+10\b"
+    r"|\b(system|assistant|grader|judge|проверяющ\w*|экзаменатор\w*)\s*:"
+    r"|you\s+are\s+now|ты\s+теперь|new\s+instructions|новые\s+инструкции",
     re.IGNORECASE,
 )
 
