@@ -133,7 +133,7 @@ def latency_queries(n: int = 200) -> list[str]:
 
 
 def run_precision(fast: bool, queries: list[str], workdir: Path, threads: int | None) -> dict[str, Any]:
-    extra = {"embed_threads": threads} if threads is not None else {}
+    extra: dict[str, Any] = {"embed_threads": threads} if threads is not None else {}
     settings = Settings(data_dir=workdir / ("fast" if fast else "fp32"), corpus_dir=CORPUS,
                         embed_quantize=fast, **extra)
     out: dict[str, Any] = {"embedder": "bf16" if fast else "fp32"}
