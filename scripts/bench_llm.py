@@ -74,15 +74,19 @@ def main() -> None:
     llm = LLMClient.from_settings(settings.model_copy(update={"llm_timeout": 1800.0}), base_url=base_url)
     try:
         context = build_context(llm, args.context_tokens)
+        context_tokens = llm.count_tokens(context)
         nonce = uuid.uuid4().hex[:8]
-        results = [run(llm, context, q, args.max_tokens, nonce) for q in QUESTIONS]
+        results = []
+        for q in QUESTIONS:
+            results.append(run(llm, context, q, args.max_tokens, nonce))
+            print(json.dumps(results[-1]), flush=True)
     finally:
         llm.close()
         if engine:
             engine.stop()
     report = {"server": "embedded" if engine else base_url, "engine_start_s": round(startup, 1),
               "threads": settings.llm_threads, "load_avg_1m": round(os.getloadavg()[0], 1),
-              "context_tokens": llm.count_tokens(context), "fresh": results[0], "follow_up_cached": results[1]}
+              "context_tokens": context_tokens, "fresh": results[0], "follow_up_cached": results[1]}
     print(json.dumps(report, ensure_ascii=False, indent=2))
     f = results[0]
     print(f"\nTTFT {f['ttft_s']} s for {f['prompt_tokens']} prompt tokens; prompt {f['prompt_tok_s_client']} tok/s, "

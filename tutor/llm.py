@@ -9,19 +9,19 @@ non-OpenAI ``/tokenize`` route that both llama.cpp and vLLM serve.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any, TypeVar
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from tutor.budget import approx_tokens
 from tutor.errors import LLMError, LLMOutputError, LLMTimeoutError, LLMUnavailableError
 from tutor.llmlog import CallStats, log_call
 from tutor.prompting import render
+from tutor.replies import json_body, message_text, validate_reply
 from tutor.settings import Settings
 from tutor.sse import StreamState, parse_sse_line
 from tutor.strict_schema import response_format
@@ -101,7 +101,7 @@ class LLMClient:
         stats = CallStats(purpose, self.model)
         text, data = self._chat(payload, stats, messages)
         try:
-            result = _validate(text, schema, data)
+            result = validate_reply(text, schema, data)
         except ValueError as first:
             result = self._repair(payload, messages, schema, text, first, stats)
         self._log(stats, messages)
@@ -114,7 +114,7 @@ class LLMClient:
                   {"role": "user", "content": render("llm_repair", error=str(error)[:1500], output=bad[-3000:])}]
         text, data = self._chat({**payload, "messages": repair}, stats, repair)
         try:
-            result = _validate(text, schema, data)
+            result = validate_reply(text, schema, data)
         except ValueError as second:
             stats.outcome = "LLMOutputError"
             self._log(stats, repair)
@@ -160,8 +160,8 @@ class LLMClient:
         try:
             with self._send(payload, stats) as reply:
                 reply.resp.read()
-            data = _json_body(reply.resp)
-            text = _message_text(data)
+            data = json_body(reply.resp.text)
+            text = message_text(data)
         except (LLMError, httpx.HTTPError) as err:
             raise self._fail(stats, t0, messages, err) from err
         usage = data.get("usage") or {}
@@ -238,45 +238,6 @@ class _Reply:
 
     def __exit__(self, *exc: object) -> None:
         self.resp.close()
-
-
-def _json_body(resp: httpx.Response) -> dict[str, Any]:
-    try:
-        data = resp.json()
-    except ValueError as err:
-        raise LLMOutputError("The LLM server returned a response that is not JSON.",
-                             raw=resp.text[:2000]) from err
-    if not isinstance(data, dict):
-        raise LLMOutputError("The LLM server returned JSON that is not an object.", raw=resp.text[:2000])
-    return data
-
-
-def _message_text(data: dict[str, Any]) -> str:
-    try:
-        content = data["choices"][0]["message"].get("content")
-    except (KeyError, IndexError, TypeError, AttributeError) as err:
-        raise LLMOutputError("The LLM server's reply has no choices[0].message.",
-                             raw=json.dumps(data)[:2000]) from err
-    return content or ""
-
-
-def _validate(text: str, schema: type[T], data: dict[str, Any]) -> T:
-    """Parse + validate; raises ValueError (json/pydantic) with a message the model can act on."""
-    if (data.get("choices") or [{}])[0].get("finish_reason") == "length":
-        raise ValueError("the output was cut off at max_tokens; write a shorter JSON object")
-    try:
-        return schema.model_validate_json(_strip_fences(text))
-    except ValidationError as err:
-        raise ValueError(str(err)) from err
-
-
-def _strip_fences(text: str) -> str:
-    """'```json\\n{..}\\n```' -> '{..}'; other text unchanged."""
-    t = text.strip()
-    if t.startswith("```"):
-        t = t.split("\n", 1)[1] if "\n" in t else ""
-        t = t.rsplit("```", 1)[0]
-    return t.strip()
 
 
 def _server_rates(stats: CallStats, timings: Any) -> None:
