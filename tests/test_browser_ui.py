@@ -45,6 +45,14 @@ def new_page(browser: object, url: str):
     return page
 
 
+def pick(page, label: str, value: str) -> None:
+    """Choose ``value`` in the gr.Dropdown labelled ``label`` (type to filter, Enter to select)."""
+    box = page.get_by_label(label, exact=True)
+    box.click()
+    box.fill(value)
+    page.keyboard.press("Enter")
+
+
 def ask(page, question: str) -> None:
     page.fill("#chat-input textarea", question)
     page.click("#chat-send")
@@ -96,10 +104,13 @@ def test_main_path_with_real_models(browser, ui_url):
     assert re.search(r"\[1\]\s+\S+\.txt", sources) and "LoRA" in sources
 
     page.get_by_role("tab", name="Practice").click()
-    page.click("#practice-review")
+    pick(page, "Topic", "LoRA")
+    pick(page, "Level", "basic")
+    page.click("#practice-next")
     page.wait_for_selector("#practice-question .tutor-qtext")
     question = page.inner_text("#practice-question")
-    page.fill("#practice-answer textarea", f"Не знаю точно, думаю это связано с обучением модели. {XSS}")
+    assert "LoRA" in question
+    page.fill("#practice-answer textarea", f"LoRA добавляет к весам низкоранговую матрицу: W' = W + BA. {XSS}")
     page.click("#practice-submit")
     page.wait_for_selector("#practice-grade .tutor-score", timeout=300_000)
     grade = page.inner_text("#practice-grade")
@@ -114,4 +125,3 @@ def test_main_path_with_real_models(browser, ui_url):
     page.wait_for_selector("#practice-fu-grade .tutor-score", timeout=300_000)
     page.screenshot(path=str(SHOTS / "practice-follow-up.png"), full_page=True)
     assert page.evaluate("window.__pwned") is None
-    assert question.strip()

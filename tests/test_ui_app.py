@@ -215,7 +215,7 @@ def test_mock_interview_runs_to_report(scripted):
     _, url, _ = scripted
     ann = client(url, "ann")
     card, _, _, _, status = ann.predict([], 2, api_name="/interview_start")
-    assert "Question 0 about RAG?" in card and status == "Question 1 of 2"
+    assert "Question 0 about RAG?" in card and status.startswith("Question 1 (2 main")
     ann.predict("first answer", api_name="/interview_answer")
     card, _, last, report, status = ann.predict("second answer", api_name="/interview_answer")
     assert card == "" and "Score" in last and status.startswith("Interview finished")

@@ -55,3 +55,20 @@ def test_question_view_and_eval_view(tmp_path: Path):
           plots=["a.png", "missing.png"])
     v = eval_view(r)
     assert v.metrics == {"m": 0.5} and v.plots == [str(tmp_path / "a.png")] and v.name == "20260101"
+
+
+def test_interview_report_markdown_lists_topics_gaps_and_reviews():
+    from datetime import datetime
+
+    from tutor.interview import Gap, InterviewReport, Review, TopicScore
+    from ui.convert import interview_report_md
+
+    r = InterviewReport(overall=6.25, per_topic=[TopicScore(topic="RAG", mean=6.25, answers=2)],
+                        strengths=["RAG: chunking"],
+                        gaps=[Gap(topic="RAG", question="Q?", point="reranking",
+                                  citations=[Citation(n=1, chunk_id="c", doc="d.txt", section="S", text="")])],
+                        reviews=[Review(question_id="q", question="Q?", due=datetime(2026, 1, 2))], turns=2)
+    md = interview_report_md(r)
+    assert "6.2 / 10 over 2 answers" in md or "6.3 / 10 over 2 answers" in md
+    assert "- **RAG**: 6.2" in md or "- **RAG**: 6.3" in md
+    assert "reranking" in md and "d.txt — S" in md and "2026-01-02: Q?" in md and "RAG: chunking" in md

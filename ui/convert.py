@@ -24,6 +24,7 @@ def grade_view(g: Any) -> GradeView:
         points=[PointView(point=p.point, verdict=p.verdict, evidence=p.evidence) for p in g.points],
         red_flags=list(g.red_flags), factual_errors=list(g.factual_errors), feedback=g.feedback,
         model_answer=g.model_answer, citations=list(g.citations), follow_up=g.follow_up,
+        gap=g.gaps[0].point if g.gaps else "",
     )
 
 
@@ -71,21 +72,16 @@ def doc_rows(services: Any, items: list[BankItem]) -> list[DocRow]:
 
 
 def interview_report_md(report: Any) -> str:
-    """InterviewReport(per_topic, strengths, gaps, reviews) -> Markdown (escaped later by the tab)."""
-    render = getattr(report, "markdown", None)
-    if callable(render):
-        return str(render())
-    lines = ["### Interview report"]
-    per_topic = _field(report, "per_topic", {}) or {}
-    items = per_topic.items() if isinstance(per_topic, dict) else [(_field(t, "topic"), t) for t in per_topic]
-    lines += [f"- **{topic}**: {_score_text(v)}" for topic, v in items]
-    for title in ("strengths", "gaps", "reviews"):
-        values = _field(report, title, []) or []
-        if values:
-            lines += [f"\n**{title.capitalize()}**", *[f"- {v}" for v in values]]
+    """tutor.interview.InterviewReport -> Markdown (the tab escapes it with md_safe)."""
+    lines = [f"### Interview report: {report.overall:.1f} / 10 over {report.turns} answers", ""]
+    lines += [f"- **{t.topic}**: {t.mean:.1f} / 10 ({t.answers} answers)" for t in report.per_topic]
+    if report.strengths:
+        lines += ["", "**Strengths**", *[f"- {s}" for s in report.strengths]]
+    if report.gaps:
+        lines += ["", "**Gaps to work on**"]
+        for g in report.gaps:
+            cites = "; ".join(f"{c.doc} — {c.section}" for c in g.citations[:2])
+            lines.append(f"- {g.topic}: {g.point} (question: {g.question})" + (f" — read: {cites}" if cites else ""))
+    if report.reviews:
+        lines += ["", "**Next reviews**", *[f"- {r.due:%Y-%m-%d}: {r.question}" for r in report.reviews]]
     return "\n".join(lines)
-
-
-def _score_text(v: Any) -> str:
-    score = v if isinstance(v, int | float) else _field(v, "score", _field(v, "mean", None))
-    return f"{float(score):.1f} / 10" if isinstance(score, int | float) else str(v)

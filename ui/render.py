@@ -82,7 +82,7 @@ def grade_card(g: GradeView | None) -> str:
 def interview_status(v: InterviewView) -> str:
     if v.finished:
         return f"Interview finished: {v.asked} questions."
-    return f"Question {v.asked} of {v.total}" if v.total else ""
+    return f"Question {v.asked} ({v.total} main questions, plus drill-downs)" if v.total else ""
 
 
 def status_line(message: str, *, error: bool = False) -> str:

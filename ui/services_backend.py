@@ -121,10 +121,8 @@ class ServicesBackend:
                       review: bool = False) -> QuestionView:
         quiz = self._quiz(user)
         item = quiz.next(weakest=True) if review else quiz.next(topic=topic, level=level)
-        if item is None:
-            raise NotFoundError("No question matches these filters.", hint="Pick another topic or level.")
         self._issued.put(f"{user}\x00{item.id}", item)
-        return question_view(item, reason="review" if review else "")
+        return question_view(item, reason="chosen for review" if review else "")
 
     def _issued_item(self, user: str, question_id: str) -> BankItem:
         item = self._issued.get(f"{user}\x00{question_id}")
@@ -138,15 +136,14 @@ class ServicesBackend:
         return grade_view(self._quiz(user).submit(item, answer, self._grader()))
 
     def grade_follow_up(self, user: str, parent: GradeView, answer: str) -> GradeView:
+        """Graded like the interview's drill-down: same bank item, rubric narrowed to the gap."""
+        from tutor.quiz import submit_answer
+
         item = self._issued_item(user, parent.question_id)
-        store = self.services.attempts
-        aid = store.start(user, item.id, parent.follow_up, answer, topic=item.topic, level=item.level)
-        try:
-            grade = self._grader().grade(parent.follow_up, answer, item=item)
-        except BaseException:
-            store.fail(aid)
-            raise
-        store.complete(aid, grade)
+        rubric = item.model_copy(update={"key_points": [parent.gap], "red_flags": []}) if parent.gap else None
+        quiz = self._quiz(user)
+        grade = submit_answer(self.services.attempts, quiz.scheduler, self._grader(), item, answer, user=user,
+                              question=parent.follow_up, rubric=rubric)
         return grade_view(grade).model_copy(update={"question_id": parent.question_id})
 
     def interview_start(self, user: str, topics: list[str], n: int) -> InterviewView:
@@ -154,11 +151,15 @@ class ServicesBackend:
 
         session = MockInterview(self._grader(), self.services.bank, self.services.attempts,
                                 topics=topics or None, n=n, user=user)
+        if session.current is None:
+            raise NotFoundError("No gradable questions for these topics.", hint="Pick other topics.")
         key = uuid.uuid4().hex
         self._interviews.put(f"{user}\x00{key}", session)
-        return InterviewView(state={"id": key}, question=question_view(session.current.item,
-                                                                       text=session.current.text),
-                             asked=1, total=n)
+        return InterviewView(state={"id": key}, question=self._interview_q(session.current), asked=1, total=n)
+
+    @staticmethod
+    def _interview_q(q: Any) -> QuestionView:
+        return question_view(q.item, text=q.text, reason="drill-down" if q.drill_down else "")
 
     def interview_answer(self, user: str, view: InterviewView, answer: str) -> InterviewView:
         session = self._interviews.get(f"{user}\x00{view.state.get('id', '')}")
@@ -169,7 +170,7 @@ class ServicesBackend:
         if turn.next is None:
             return view.model_copy(update={"finished": True, "last_grade": last, "question": None,
                                            "report_markdown": interview_report_md(session.report())})
-        return view.model_copy(update={"question": question_view(turn.next.item, text=turn.next.text),
+        return view.model_copy(update={"question": self._interview_q(turn.next),
                                        "asked": view.asked + 1, "last_grade": last})
 
     # --- progress ------------------------------------------------------------------------------

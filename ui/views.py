@@ -47,6 +47,7 @@ class GradeView(BaseModel):
     model_answer: str = ""
     citations: list[Citation] = Field(default_factory=list)
     follow_up: str = Field("", description="A drill-down question in the same context, if any.")
+    gap: str = Field("", description="The key point the follow-up targets (the biggest gap).")
 
 
 class InterviewView(BaseModel):
@@ -54,8 +55,8 @@ class InterviewView(BaseModel):
 
     state: dict = Field(default_factory=dict)
     question: QuestionView | None = None
-    asked: int = 0
-    total: int = 0
+    asked: int = Field(0, description="Questions asked so far, drill-downs included.")
+    total: int = Field(0, description="Main questions planned (drill-downs come on top).")
     last_grade: GradeView | None = None
     finished: bool = False
     report_markdown: str = ""
