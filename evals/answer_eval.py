@@ -72,30 +72,41 @@ def _correctness(judge: Judge, embedder: Embedder, case: EvalCase, answer_claims
     return am.answer_correctness(tp, fp, fn, max(0.0, am.cosine(a, r)))
 
 
+class _Claims:
+    """Claims extracted once per text and shared by the metrics that need them."""
+
+    def __init__(self, judge: Judge, question: str) -> None:
+        self.judge, self.question = judge, question
+        self._memo: dict[str, list[str]] = {}
+
+    def of(self, text: str) -> list[str]:
+        if text not in self._memo:
+            self._memo[text] = self.judge.claims(self.question, text) if text.strip() else []
+        return self._memo[text]
+
+
 def llm_metrics(case: EvalCase, judge: Judge, embedder: Embedder,
                 metrics: Sequence[str] = LLM_METRICS) -> dict[str, am.Score]:
-    """The five RAGAS-style metrics. An LLM failure on one metric gives None with the reason."""
-    out: dict[str, am.Score] = {}
+    """The five RAGAS-style metrics. An LLM failure affects only the metrics that needed that
+    call: they get None with the reason."""
     if not case.answer.strip():
         return {m: am.Score(value=0.0, reason="empty answer") if m == "answer_relevancy"
                 else am.Score.none("empty answer") for m in metrics}
-    try:
-        answer_claims = judge.claims(case.question, case.answer)
-        reference_claims = judge.claims(case.question, case.reference) if case.reference else []
-    except LLMError as err:
-        return {m: am.Score.none(f"judge failed while extracting claims: {err}") for m in metrics}
+    claims = _Claims(judge, case.question)
     steps = {
-        "faithfulness": lambda: am.faithfulness(judge.supported(answer_claims, case.contexts))
+        "faithfulness": lambda: am.faithfulness(judge.supported(claims.of(case.answer), case.contexts))
         if case.contexts else am.Score.none("no retrieved context"),
         "answer_relevancy": lambda: _relevancy(judge, embedder, case),
         "context_precision": lambda: am.average_precision(
             judge.useful(case.question, case.reference, case.contexts))
         if case.reference else am.Score.none("no reference answer"),
-        "context_recall": lambda: am.context_recall(judge.attributed(reference_claims, case.contexts))
+        "context_recall": lambda: am.context_recall(judge.attributed(claims.of(case.reference),
+                                                                     case.contexts))
         if case.contexts else am.Score.none("no retrieved context"),
-        "answer_correctness": lambda: _correctness(judge, embedder, case, answer_claims,
-                                                   reference_claims),
+        "answer_correctness": lambda: _correctness(judge, embedder, case, claims.of(case.answer),
+                                                   claims.of(case.reference)),
     }
+    out: dict[str, am.Score] = {}
     for name in metrics:
         try:
             out[name] = steps[name]()

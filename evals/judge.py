@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field, create_model
 from tutor.ports import ChatLLM, Message
 from tutor.prompting import render
 
-MAX_CLAIMS = 8
+MAX_CLAIMS = 6
 N_QUESTIONS = 3  # RAGAS "strictness"
 CHUNK_CHARS = 1200  # each context chunk is cut to this many characters for the judge
 

@@ -58,6 +58,8 @@ def register(app: typer.Typer) -> None:
         list_: bool = typer.Option(False, "--list", help="List earlier reports and exit."),
         reports_dir: Path | None = typer.Option(None, help="Where reports go (default reports/)."),
         data_dir: Path | None = typer.Option(None, help="Override settings.data_dir."),
+        llm_timeout: float = typer.Option(600.0, help="Seconds per LLM request: evals are batch jobs "
+                                                      "on a shared CPU, so the default is generous."),
     ) -> None:
         """Run an eval suite (default: retrieval)."""
         if ctx.invoked_subcommand is not None:
@@ -65,7 +67,7 @@ def register(app: typer.Typer) -> None:
         from evals.api import list_reports, run_suite
         from tutor.services import Services
 
-        settings = load_settings(data_dir=data_dir)
+        settings = load_settings(data_dir=data_dir, llm_timeout=llm_timeout)
         out_dir = reports_dir or settings.reports_dir
         if list_:
             for s in list_reports(out_dir):
