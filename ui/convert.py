@@ -59,7 +59,7 @@ def eval_view(r: Any) -> EvalView:
     """evals Report / ReportSummary -> EvalView; plot names resolved against the report folder."""
     path = Path(r.path)
     plots = [str(p if Path(p).is_absolute() else path / p) for p in getattr(r, "plots", [])]
-    return EvalView(name=r.id, created=r.created, path=str(path), plots=[p for p in plots if Path(p).exists()],
+    return EvalView(name=r.id, suite=r.suite, created=r.created, path=str(path), plots=[p for p in plots if Path(p).exists()],
                     metrics={k: float(v) for k, v in r.metrics.items() if v is not None})
 
 

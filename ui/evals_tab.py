@@ -19,9 +19,10 @@ def metrics_frame(view: EvalView | None) -> pd.DataFrame:
 
 
 def reports_frame(views: list[EvalView]) -> pd.DataFrame:
-    rows = [{"report": v.name, "created": v.created, "metrics": len(v.metrics),
-             **{k: v.metrics[k] for k in sorted(v.metrics)[:4]}} for v in views]
-    return pd.DataFrame(rows) if rows else pd.DataFrame(columns=["report", "created", "metrics"])
+    """Newest first: report id, suite, created, number of metrics, folder."""
+    columns = ["report", "suite", "created", "metrics", "folder"]
+    return pd.DataFrame([[v.name, v.suite, v.created[:19], len(v.metrics), v.path] for v in views],
+                        columns=columns)
 
 
 class EvalsTab:

@@ -80,6 +80,7 @@ class AttemptRow(BaseModel):
 
 class EvalView(BaseModel):
     name: str
+    suite: str = ""
     created: str = ""
     metrics: dict[str, float] = Field(default_factory=dict)
     plots: list[str] = Field(default_factory=list, description="Image file paths.")
