@@ -33,8 +33,8 @@ def build_ui(backend: Backend, chats: ChatStore, *, concurrency: int = 2) -> gr.
                 chat.build(concurrency)
             with gr.Tab("Practice", id="practice"):
                 pickers = practice.build(concurrency)
-            with gr.Tab("Progress", id="progress"):
-                ProgressTab(backend).build()
+            with gr.Tab("Progress", id="progress") as progress_tab:
+                ProgressTab(backend).build(progress_tab)
             with gr.Tab("Evals", id="evals"):
                 EvalsTab(backend).build(concurrency)
             with gr.Tab("Library", id="library"):

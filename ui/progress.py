@@ -44,7 +44,8 @@ class ProgressTab:
         path = self.backend.export_csv(user, self.export_dir / f"attempts-{user}.csv")
         return str(path), f"Exported to {path.name}."
 
-    def build(self) -> None:
+    def build(self, tab: gr.Tab) -> None:
+        """Lays out the tab; it refreshes itself whenever the user opens it."""
         refresh = gr.Button("Refresh", elem_id="progress-refresh")
         chart = gr.BarPlot(x="topic", y="mastery", title="Mastery per topic (%)", y_lim=[0, 100],
                            elem_id="progress-chart", sort="-y")
@@ -55,4 +56,5 @@ class ProgressTab:
             file = gr.File(label="CSV", interactive=False)
         status = gr.Markdown(elem_id="progress-status")
         refresh.click(guarded(4)(self.refresh), None, [chart, table, history, status], api_name="progress")
+        tab.select(guarded(4)(self.refresh), None, [chart, table, history, status], api_visibility="private")
         export.click(guarded(2)(self.export), None, [file, status], api_name="export_csv")
