@@ -32,7 +32,7 @@ from tutor.types import BankItem, Filters, Hit, Mode
 Suite = Literal["retrieval", "answers", "grading", "smoke", "all"]
 SUITES: tuple[str, ...] = ("retrieval", "answers", "grading", "smoke", "all")
 LABELLED_PATH = gd.DATA_DIR / "labelled_answers.jsonl"
-SMOKE = {"golden": 20, "answers": 2, "grading": 6, "injection": 2, "repeat": 1}
+SMOKE = {"golden": 20, "answers": 2, "grading": 5, "injection": 1, "repeat": 0}
 
 __all__ = ["Report", "ReportSummary", "list_reports", "load_report", "run_suite", "SUITES"]
 

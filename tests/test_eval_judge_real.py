@@ -10,13 +10,21 @@ from evals.metrics import answers as am
 
 pytestmark = pytest.mark.slow
 
+
+@pytest.fixture(scope="module")
+def judge(real_services):
+    """The tutor's own LLM as judge, with a longer timeout (the CPU is shared in CI)."""
+    from tutor.llm import LLMClient
+
+    settings = real_services.settings.model_copy(update={"llm_timeout": 600.0})
+    return Judge(LLMClient.from_settings(settings, base_url=real_services.llm_base_url))
+
 CONTEXT = ["LoRA — метод parameter-efficient fine-tuning: исходные веса W заморожены, обучается "
            "добавка ΔW = BA, где B и A — матрицы низкого ранга r. Число обучаемых параметров падает "
            "в сотни раз. После обучения BA можно влить в W, поэтому задержки на инференсе нет."]
 
 
-def test_faithfulness_verdicts_separate_supported_from_invented(real_services):
-    judge = Judge(real_services.llm)
+def test_faithfulness_verdicts_separate_supported_from_invented(judge):
     claims = ["LoRA замораживает исходные веса модели.",
               "LoRA обучает две матрицы низкого ранга.",
               "LoRA была изобретена компанией Apple в 2009 году для сжатия изображений."]
@@ -28,8 +36,7 @@ def test_faithfulness_verdicts_separate_supported_from_invented(real_services):
     assert score is not None and score < 1.0
 
 
-def test_noncommittal_answer_scores_zero_relevancy(real_services):
-    judge = Judge(real_services.llm)
+def test_noncommittal_answer_scores_zero_relevancy(judge, real_services):
     case = EvalCase(question="Что такое LoRA?", answer="Не знаю, в заметках об этом ничего нет.",
                     contexts=CONTEXT)
     s = llm_metrics(case, judge, real_services.embedder, metrics=("answer_relevancy",))
@@ -42,8 +49,7 @@ def test_noncommittal_answer_scores_zero_relevancy(real_services):
     assert s["answer_relevancy"].value < s2["answer_relevancy"].value
 
 
-def test_claims_extraction_gives_several_claims(real_services):
-    judge = Judge(real_services.llm)
+def test_claims_extraction_gives_several_claims(judge):
     claims = judge.claims("Что такое LoRA?", "LoRA замораживает веса модели. Она обучает матрицы A и B "
                                              "низкого ранга. Это уменьшает число обучаемых параметров.")
     assert 2 <= len(claims) <= 6, claims
