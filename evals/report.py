@@ -36,6 +36,7 @@ class ReportSummary(BaseModel):
     limit: int | None = None
     duration_s: float = 0.0
     metrics: dict[str, float | None] = Field(default_factory=dict)
+    plots: list[str] = Field(default_factory=list, description="PNG names inside path.")
 
 
 class Report(ReportSummary):
@@ -44,7 +45,6 @@ class Report(ReportSummary):
     delta: list[MetricDelta] = Field(default_factory=list)
     previous_id: str = ""
     failures: list[str] = Field(default_factory=list, description="Threshold failures (smoke).")
-    plots: list[str] = Field(default_factory=list)
 
 
 def new_report_id(now: datetime | None = None) -> str:
