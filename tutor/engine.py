@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NoReturn
 
 import httpx
 
@@ -123,8 +124,9 @@ class EmbeddedEngine:
 
 # --- the child process ----------------------------------------------------------------------
 def serve(gguf: str, port: int, ctx: int, parallel: int, threads: int, alias: str,
-          parent_pid: int = 0, host: str = "127.0.0.1") -> None:
-    """Run the llama.cpp server in this process until killed (or until ``parent_pid`` is gone)."""
+          parent_pid: int = 0, host: str = "127.0.0.1") -> NoReturn:
+    """Run the llama.cpp server in this process until Ctrl+C / SIGTERM or until ``parent_pid`` is
+    gone, then end the process."""
     import xllamacpp
 
     p = xllamacpp.CommonParams()
@@ -141,8 +143,13 @@ def serve(gguf: str, port: int, ctx: int, parallel: int, threads: int, alias: st
     p.endpoint_metrics = True
     server = xllamacpp.Server(p)
     print(f"listening {server.listening_address}", flush=True)
-    while parent_pid == 0 or _alive(parent_pid):
-        time.sleep(1.0)
+    try:
+        while parent_pid == 0 or _alive(parent_pid):
+            time.sleep(1.0)
+    except KeyboardInterrupt:
+        print("stopped", flush=True)
+    sys.stderr.flush()
+    os._exit(0)  # the server cannot be stopped in-process; skip native destructors, the OS frees all
 
 
 def _alive(pid: int) -> bool:
@@ -165,7 +172,6 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--host", default="127.0.0.1")
     a = ap.parse_args(argv)
     serve(a.gguf, a.port, a.ctx, a.parallel, a.threads, a.alias, a.parent_pid, a.host)
-    os._exit(0)  # skip native destructors: the OS frees everything
 
 
 if __name__ == "__main__":
