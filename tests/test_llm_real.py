@@ -19,8 +19,9 @@ def test_json_schema_response_validates_into_the_model(real_services):
     llm = real_services.llm
     messages = [
         {"role": "system", "content": "Answer with one compact JSON object."},
-        {"role": "user", "content": "Is Low-Rank Adaptation a parameter-efficient fine-tuning method? "
-                                    "answer: yes or no; acronym: its usual acronym."},
+        {"role": "user", "content": "Text: «LoRA freezes the base model weights and trains small low-rank "
+                                    "adapters.» Does the text say the base weights are frozen (answer yes or "
+                                    "no)? acronym: the method's name exactly as written in the text."},
     ]
     out = llm.structured(messages, Fact, purpose="test-structured", max_tokens=40)
     assert isinstance(out, Fact)
