@@ -39,7 +39,8 @@ def test_unloadable_gguf_fails_fast_with_the_engine_log(tmp_path):
     with pytest.raises(LLMUnavailableError) as err:
         engine.start()
     assert "exited with code" in str(err.value) and str(bogus) in str(err.value)
-    assert "Failed to init server" in err.value.user_message()
+    hint = err.value.user_message()
+    assert "failed to load model" in hint or "Failed to init server" in hint
     assert not engine.running and engine.log_path is None
 
 

@@ -85,7 +85,7 @@ class EmbeddedEngine:
             if self._proc.poll() is not None:
                 raise LLMUnavailableError(
                     f"The embedded LLM engine exited with code {self._proc.returncode} while loading "
-                    f"{self.gguf}.", hint=f"Is it a valid GGUF file? The engine log ends with:\n{self.log_tail()}")
+                    f"{self.gguf}.", hint=f"Is it a valid GGUF file? The engine log says:\n{self.log_tail()}")
             try:
                 if httpx.get(url, timeout=2.0).status_code == 200:
                     return
@@ -96,10 +96,12 @@ class EmbeddedEngine:
                                   f"{self.start_timeout:.0f} s.", hint=f"Its log ends with:\n{self.log_tail()}")
 
     def log_tail(self, lines: int = 8) -> str:
+        """The engine log's error lines (llama.cpp level 'E', Python errors), else its last lines."""
         if self.log_path is None or not self.log_path.exists():
             return ""
-        text = self.log_path.read_text(encoding="utf-8", errors="replace")
-        return "\n".join(text.strip().splitlines()[-lines:])
+        all_lines = self.log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+        errors = [ln for ln in all_lines if " E " in ln or "Error" in ln]
+        return "\n".join((errors or all_lines)[-lines:])
 
     def stop(self) -> None:
         proc, self._proc = self._proc, None
@@ -141,7 +143,11 @@ def serve(gguf: str, port: int, ctx: int, parallel: int, threads: int, alias: st
     p.cache_prompt = True  # reuse the KV cache of a slot's common prompt prefix
     p.cache_ram_mib = 1024  # host-RAM prompt cache; the default (8 GiB) is too greedy for a laptop
     p.endpoint_metrics = True
-    server = xllamacpp.Server(p)
+    try:
+        server = xllamacpp.Server(p)
+    except RuntimeError as err:  # the reason is in llama.cpp's own log lines above
+        print(f"Error: {err}", file=sys.stderr, flush=True)
+        os._exit(1)
     print(f"listening {server.listening_address}", flush=True)
     try:
         while parent_pid == 0 or _alive(parent_pid):
