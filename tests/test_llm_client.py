@@ -304,7 +304,26 @@ def test_count_tokens_uses_tokenize_and_caches(serve):
     assert c.count_tokens("four tokens here") == 4
     assert c.count_tokens("four tokens here") == 4
     assert [p for p, _ in s.requests] == ["/tokenize"]
-    assert s.requests[0][1]["content"] == "four tokens here"
+    assert s.requests[0][1] == {"content": "four tokens here"}
+
+
+def test_count_tokens_speaks_vllm_too(serve):
+    holder: list[ScriptedServer] = []
+
+    def vllm_tokenize(h: BaseHTTPRequestHandler) -> None:
+        body = holder[0].requests[-1][1]
+        if "prompt" not in body:
+            json_reply({"object": "error", "message": "prompt: Field required"}, 400)(h)
+        else:
+            json_reply({"count": 3, "max_model_len": 8192, "tokens": [5, 6, 7]})(h)
+
+    s = serve([chat_reply("x")], routes={"/tokenize": vllm_tokenize})
+    holder.append(s)
+    c = client(s.base_url)
+    assert c.count_tokens("abc") == 3
+    assert c.count_tokens("def") == 3
+    assert [b for _, b in s.requests] == [{"content": "abc"}, {"model": "m", "prompt": "abc"},
+                                          {"model": "m", "prompt": "def"}]
 
 
 def test_count_tokens_falls_back_to_the_estimate(serve):
@@ -314,7 +333,7 @@ def test_count_tokens_falls_back_to_the_estimate(serve):
 
     assert c.count_tokens("Привет, как дела? LoRA rank") == approx_tokens("Привет, как дела? LoRA rank")
     c.count_tokens("another text")
-    assert len(s.requests) == 1  # learned that /tokenize is missing
+    assert len(s.requests) == 2  # both request styles tried once, then never again
 
 
 def test_one_json_log_line_per_call(serve, caplog):

@@ -44,7 +44,7 @@ class LLMClient:
         self.backoff_s = backoff_s
         self.verbose = verbose
         self.last: CallStats | None = None
-        self._tokenize_ok: bool | None = None
+        self._tokenize_style: int | None = None  # 0 llama.cpp, 1 vLLM, -1 none
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._http = httpx.Client(base_url=self.base_url, headers=headers, transport=transport,
                                   timeout=httpx.Timeout(timeout, connect=connect_timeout))
@@ -131,19 +131,22 @@ class LLMClient:
         return self._count_cached(text)
 
     def _count_tokens(self, text: str) -> int:
-        if self._tokenize_ok is not False:
+        """llama.cpp's /tokenize takes {"content"}, vLLM's {"model", "prompt"}: try each once and
+        remember the one that works (or that neither does)."""
+        styles = [self._tokenize_style] if self._tokenize_style is not None else [0, 1]
+        for style in styles:
+            if style < 0:
+                break
+            body = {"content": text} if style == 0 else {"model": self.model, "prompt": text}
             try:
-                resp = self._http.post(self._root() + "/tokenize", timeout=10.0,
-                                       json={"content": text, "prompt": text, "model": self.model})
-                if resp.status_code == 200:
-                    body = resp.json()
-                    count = int(body["count"]) if "count" in body else len(body["tokens"])
-                    self._tokenize_ok = True
-                    return count
-                self._tokenize_ok = False
+                resp = self._http.post(self._root() + "/tokenize", json=body, timeout=10.0)
+                data = resp.json() if resp.status_code == 200 else {}
+                count = int(data["count"]) if "count" in data else len(data["tokens"])
             except (httpx.HTTPError, ValueError, KeyError, TypeError):
-                if self._tokenize_ok is None:
-                    self._tokenize_ok = False
+                continue
+            self._tokenize_style = style
+            return count
+        self._tokenize_style = -1
         return approx_tokens(text)
 
     # --- HTTP ------------------------------------------------------------------------------------
