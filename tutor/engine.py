@@ -1,9 +1,11 @@
 """The embedded LLM engine: xllamacpp's llama.cpp server on 127.0.0.1, OpenAI-compatible.
 
-xllamacpp's ``Server`` has no stop method (its HTTP thread lives until the process exits), so the
-engine runs in a child process (``python -m tutor.engine ...``): ``stop()`` really frees the
-1.8 GB, a crash in native code cannot take the app down, and the child exits on its own when its
-parent dies. ``start()`` returns ``http://127.0.0.1:PORT/v1`` once ``/health`` answers 200.
+xllamacpp's ``Server`` has no stop method; dropping the last reference (``del server``) does stop
+it (measured: 0.3 s, port closed, RSS 1.8 GB -> 117 MB). We still run it in a child process
+(``python -m tutor.engine ...``): a native abort (GGML_ASSERT) cannot take the UI down, stopping
+does not depend on who else holds a reference, the child exits on its own when its parent dies,
+and the engine's threads never compete with torch inside one process. ``start()`` returns
+``http://127.0.0.1:PORT/v1`` once ``/health`` answers 200.
 """
 
 from __future__ import annotations
@@ -155,7 +157,7 @@ def serve(gguf: str, port: int, ctx: int, parallel: int, threads: int, alias: st
     except KeyboardInterrupt:
         print("stopped", flush=True)
     sys.stderr.flush()
-    os._exit(0)  # the server cannot be stopped in-process; skip native destructors, the OS frees all
+    os._exit(0)  # skip native destructors: the OS frees everything at once
 
 
 def _alive(pid: int) -> bool:
