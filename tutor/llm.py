@@ -32,6 +32,9 @@ RETRY_STATUS = {429, 500, 502, 503, 504}
 
 
 class LLMClient:
+    """``last`` holds the stats of the most recent call on this client (with several threads sharing
+    one client it may be another thread's call; answer timings should come from the caller's clock)."""
+
     def __init__(self, base_url: str, model: str, *, api_key: str = "EMPTY", context_window: int = 8192,
                  timeout: float = 180.0, connect_timeout: float = 5.0, max_retries: int = 2,
                  backoff_s: float = 0.5, verbose: bool = False,
@@ -89,7 +92,10 @@ class LLMClient:
             stats.outcome = "cancelled"
             self._log(stats, messages, t0)
             raise
-        except (LLMError, httpx.HTTPError) as err:
+        except LLMError as err:
+            self._fail(stats, t0, messages, err)
+            raise
+        except httpx.HTTPError as err:
             raise self._fail(stats, t0, messages, err) from err
         stats.prompt_tokens, stats.completion_tokens = state.usage(self.count_tokens)
         _server_rates(stats, state.timings)
@@ -165,7 +171,10 @@ class LLMClient:
                 reply.resp.read()
             data = json_body(reply.resp.text)
             text = message_text(data)
-        except (LLMError, httpx.HTTPError) as err:
+        except LLMError as err:
+            self._fail(stats, t0, messages, err)
+            raise
+        except httpx.HTTPError as err:
             raise self._fail(stats, t0, messages, err) from err
         usage = data.get("usage") or {}
         stats.prompt_tokens += int(usage.get("prompt_tokens") or 0)
