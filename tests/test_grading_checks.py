@@ -11,7 +11,7 @@ ANSWER = "BPE итеративно объединяет самые частые 
 REF = ("BPE (Byte Pair Encoding) объединяет самые частые пары символов итеративно. WordPiece выбирает пары, "
        "максимизирующие likelihood данных. BPE используется в GPT, LLaMA; WordPiece -- в BERT.")
 POINTS = ["BPE сливает самые частые пары символов", "WordPiece максимизирует likelihood",
-          "BPE в GPT/LLaMA, WordPiece в BERT"]
+          "Первый используют GPT и LLaMA, второй — BERT"]
 
 
 def test_quote_must_occur_in_answer() -> None:
@@ -75,29 +75,28 @@ def test_score_arithmetic_penalties_and_caps() -> None:
     assert compute_score([]) == 0.0
 
 
-def test_invented_or_irrelevant_quotes_are_dropped() -> None:
+def test_invalid_or_irrelevant_citations_are_dropped() -> None:
     j = Judgement(points=[
-        PointJudgement(n=1, quote="BPE итеративно объединяет самые частые пары символов", verdict="covered"),
-        PointJudgement(n=2, quote="WordPiece выбирает пары по likelihood и использует ##", verdict="covered"),
-        PointJudgement(n=3, quote="объединяет самые частые пары символов", verdict="covered"),
+        PointJudgement(n=1, s=1, verdict="covered"),
+        PointJudgement(n=2, s=5, verdict="covered"),   # no sentence 5
+        PointJudgement(n=3, s=1, verdict="covered"),   # real sentence, unrelated to point 3
     ])
-    s = score_judgement(POINTS, [], j, ANSWER)
+    s = score_judgement(POINTS, [], j, checks.sentences(ANSWER))
     assert [p.verdict for p in s.points] == ["covered", "missed", "missed"]
-    assert s.points[1].evidence == ""           # invented quote dropped
-    assert s.points[2].evidence == ""           # real quote, but it supports another point
+    assert s.points[0].evidence.startswith("BPE итеративно") and s.points[1].evidence == ""
     assert s.score == 3.3
 
 
 def test_conflicts_turn_covered_points_into_contradictions() -> None:
     wrong = "WordPiece объединяет самые частые пары символов по частоте."
-    j = Judgement(points=[PointJudgement(n=1, quote=wrong, verdict="covered")])
+    j = Judgement(points=[PointJudgement(n=1, s=1, verdict="covered")])
     conflicts = find_conflicts(wrong, REF, "BPE WordPiece BERT GPT")
-    s = score_judgement(POINTS[:1], [], j, wrong, conflicts=conflicts)
-    assert s.points[0].verdict == "contradicted" and s.score == 0.0
+    s = score_judgement(POINTS[:1], [], j, [wrong], conflicts=conflicts)
+    assert s.points[0].verdict == "contradicted" and s.score == 0.0 and s.errors
 
 
 def test_missing_verdicts_count_as_missed() -> None:
-    s = score_judgement(POINTS, [], Judgement(points=[]), ANSWER)
+    s = score_judgement(POINTS, [], Judgement(points=[]), checks.sentences(ANSWER))
     assert [p.verdict for p in s.points] == ["missed"] * 3 and s.score == 0.0
 
 

@@ -28,7 +28,7 @@ from tutor.types import BankItem, Hit
 if TYPE_CHECKING:  # pragma: no cover
     from tutor.services import Services
 
-MAX_REFERENCE_CHARS = 900
+MAX_REFERENCE_CHARS = 600
 OFF_TOPIC_SIMILARITY = 0.30   # EmbeddingGemma cosine answer vs question+reference (docs/grading.md)
 OFF_TOPIC_OVERLAP = 0.08      # lexical fallback without an embedder
 
@@ -71,7 +71,7 @@ class Grader:
         src.rubric = ensure_key_points(src.rubric, self.llm, self.keypoints)
         src.lang = lang
         timings = {"prepare": time.perf_counter() - t0}
-        return self._judge(question, text, lang, flags + src.flags, src, timings, removed)
+        return self._judge(question, text, lang, flags + src.flags, src, timings)
 
     def explain(self, grade: Grade, ask: str) -> str:
         """Answer a question about a grade ('why did I lose points on X?'), grade kept in context."""
@@ -85,16 +85,17 @@ class Grader:
 
     # --- steps ---------------------------------------------------------------------------------
     def _judge(self, question: str, text: str, lang: str, flags: list[str], src: Sources,
-               timings: dict[str, float], removed: list[str]) -> Grade:
+               timings: dict[str, float]) -> Grade:
         key_points = src.key_points
         copied = checks.copies_question(text, question)
         off_topic = not copied and self._off_topic(text, question, src.reference)
         conflicts = find_conflicts(text, src.reference, question + "\n" + "\n".join(key_points))
+        sents = checks.sentences(text)
         t = time.perf_counter()
-        judgement = self._ask(question, text, src, key_points)
+        judgement = self._ask(question, sents, src, key_points)
         timings["judge"] = time.perf_counter() - t
-        scored = score_judgement(key_points, src.red_flags, judgement, text, off_topic=off_topic,
-                                 copied=copied, banned=removed, conflicts=conflicts)
+        scored = score_judgement(key_points, src.red_flags, judgement, sents, off_topic=off_topic,
+                                 copied=copied, conflicts=conflicts)
         flags = flags + scored.flags
         t = time.perf_counter()
         follow_up = self._follow_up(question, lang, scored.points)
@@ -110,14 +111,15 @@ class Grader:
             model_answer=feedback.model_answer(src.reference, src.citations), citations=src.citations,
             follow_up=follow_up, flags=flags, timings={k: round(v, 3) for k, v in timings.items()})
 
-    def _ask(self, question: str, text: str, src: Sources, key_points: list[str]) -> Judgement:
+    def _ask(self, question: str, sents: list[str], src: Sources, key_points: list[str]) -> Judgement:
         reference, _ = checks.truncate(src.reference, MAX_REFERENCE_CHARS)
+        numbered = "\n".join(f"[{i}] {s}" for i, s in enumerate(sents, start=1))
         messages: list[Message] = [
             {"role": "system", "content": render("grade_system")},
             {"role": "user", "content": render("grade", question=question, reference=reference,
-                                               key_points=key_points, red_flags=src.red_flags, answer=text)},
+                                               key_points=key_points, red_flags=src.red_flags, answer=numbered)},
         ]
-        budget = 60 + 70 * len(key_points) + 40 * len(src.red_flags)
+        budget = 40 + 20 * len(key_points) + 12 * len(src.red_flags)
         return self.llm.structured(messages, Judgement, purpose="grade", max_tokens=budget, temperature=0.0)
 
     def _off_topic(self, text: str, question: str, reference: str) -> bool:

@@ -9,38 +9,31 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from pydantic.json_schema import JsonDict
 
 from tutor.types import Citation, Lang, Level
 
 Verdict = Literal["covered", "partly", "missed", "contradicted"]
-# Schema-only length limit (the server's grammar enforces it; pydantic does not reject longer text).
-_SHORT: JsonDict = {"maxLength": 160}
 
 
 # --- LLM output (JSON schema sent to the server; keep it small: every token costs decode time) ---
+# The answer is shown to the model as numbered sentences; the model cites sentence numbers, so the
+# evidence is always an exact piece of the answer and costs ~2 tokens instead of a copied quote.
 class PointJudgement(BaseModel):
-    """One key point: the quote comes first so the model looks for evidence before judging."""
-
     n: int = Field(description="Key point number.")
-    quote: str = Field(description="Exact words copied from the answer, or empty.", json_schema_extra=_SHORT)
+    s: int = Field(description="Number of the answer sentence that addresses the point, 0 if none.")
     verdict: Verdict
 
 
 class FlagJudgement(BaseModel):
     n: int = Field(description="Red flag number.")
-    quote: str = Field(description="Exact words from the answer that show the red flag.", json_schema_extra=_SHORT)
-
-
-class ErrorJudgement(BaseModel):
-    quote: str = Field(description="Exact wrong words from the answer.", json_schema_extra=_SHORT)
-    fix: str = Field(description="What the reference says instead.", json_schema_extra=_SHORT)
+    s: int = Field(description="Number of the answer sentence that shows the red flag.")
 
 
 class Judgement(BaseModel):
     points: list[PointJudgement]
     red_flags: list[FlagJudgement] = Field(default_factory=list, json_schema_extra={"maxItems": 4})
-    errors: list[ErrorJudgement] = Field(default_factory=list, json_schema_extra={"maxItems": 3})
+    wrong: list[int] = Field(default_factory=list, json_schema_extra={"maxItems": 4},
+                             description="Numbers of answer sentences that state something false.")
 
 
 class KeyPoints(BaseModel):
