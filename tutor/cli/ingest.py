@@ -12,7 +12,9 @@ from tutor.cli.common import echo_json, load_settings
 def register(app: typer.Typer) -> None:
     @app.command("ingest")
     def ingest(
-        paths: list[Path] = typer.Argument(None, help="Files or folders (default: settings.corpus_dir)."),
+        paths: list[Path] = typer.Argument(None, help="Files or folders (default: settings.corpus_dir). "
+                                                      "The knowledge base mirrors them: documents not "
+                                                      "under PATHS are removed."),
         rebuild: bool = typer.Option(False, "--rebuild", help="Re-embed everything into a new collection "
                                                                "and switch the alias atomically."),
         if_needed: bool = typer.Option(False, "--if-needed", help="Quiet no-op when nothing changed "
