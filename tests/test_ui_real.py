@@ -43,12 +43,12 @@ def text_of(message: dict) -> str:
 def test_chat_cited_answer_then_rewritten_follow_up_kept_per_user(auth_url):
     ann = client(auth_url, "ann")
     ann.predict(api_name="/chat_clear")
-    shown, sources, _, status = ann.predict("Что такое LoRA?", api_name="/ask")
+    shown, _, sources, _, status = ann.predict("Что такое LoRA?", api_name="/ask")
     answer = text_of(shown[-1])
     assert status == "Done.", status
     assert re.search(r"\[\d\]", answer) and "tutor-card" in sources and "LoRA" in sources
     assert re.search(r"\.txt — <i>", sources)  # doc and section on every card
-    shown, _, rewritten, _ = ann.predict("а какие у него минусы?", api_name="/ask")
+    shown, _, _, rewritten, _ = ann.predict("а какие у него минусы?", api_name="/ask")
     assert rewritten.startswith("**Searched for:**") and "LoRA" in rewritten, rewritten
     assert len(shown) == 4
     bob = client(auth_url, "bob")
