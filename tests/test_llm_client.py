@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tutor.budget import approx_tokens
 from tutor.errors import LLMError, LLMOutputError, LLMTimeoutError, LLMUnavailableError
 from tutor.llm import LLMClient
 
@@ -329,11 +330,22 @@ def test_count_tokens_speaks_vllm_too(serve):
 def test_count_tokens_falls_back_to_the_estimate(serve):
     s = serve([chat_reply("x")], routes={"/tokenize": json_reply({"detail": "Not Found"}, 404)})
     c = client(s.base_url)
-    from tutor.budget import approx_tokens
-
     assert c.count_tokens("Привет, как дела? LoRA rank") == approx_tokens("Привет, как дела? LoRA rank")
     c.count_tokens("another text")
     assert len(s.requests) == 2  # both request styles tried once, then never again
+
+
+def test_count_tokens_does_not_wait_on_a_hung_server_twice():
+    silent = SilentServer()
+    try:
+        c = client(f"http://127.0.0.1:{silent.port}/v1", timeout=0.3)
+        t0 = time.perf_counter()
+        assert c.count_tokens("hello world") == approx_tokens("hello world")
+        assert c.count_tokens("another text") == approx_tokens("another text")
+        assert time.perf_counter() - t0 < 0.9
+        assert len(silent.conns) == 1
+    finally:
+        silent.close()
 
 
 def test_one_json_log_line_per_call(serve, caplog):

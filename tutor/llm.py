@@ -48,6 +48,7 @@ class LLMClient:
         self.verbose = verbose
         self.last: CallStats | None = None
         self._tokenize_style: int | None = None  # 0 llama.cpp, 1 vLLM, -1 none
+        self._tokenize_off_until = 0.0
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._http = httpx.Client(base_url=self.base_url, headers=headers, transport=transport,
                                   timeout=httpx.Timeout(timeout, connect=connect_timeout))
@@ -138,16 +139,22 @@ class LLMClient:
 
     def _count_tokens(self, text: str) -> int:
         """llama.cpp's /tokenize takes {"content"}, vLLM's {"model", "prompt"}: try each once and
-        remember the one that works (or that neither does)."""
+        remember the one that works (or that neither does). A server that is down or hung is not
+        asked again for a minute."""
+        if time.monotonic() < self._tokenize_off_until:
+            return approx_tokens(text)
         styles = [self._tokenize_style] if self._tokenize_style is not None else [0, 1]
         for style in styles:
             if style < 0:
                 break
             body = {"content": text} if style == 0 else {"model": self.model, "prompt": text}
             try:
-                resp = self._http.post(self._root() + "/tokenize", json=body, timeout=10.0)
+                resp = self._http.post(self._root() + "/tokenize", json=body, timeout=min(10.0, self.timeout))
                 data = resp.json() if resp.status_code == 200 else {}
                 count = int(data["count"]) if "count" in data else len(data["tokens"])
+            except httpx.TransportError:
+                self._tokenize_off_until = time.monotonic() + 60.0
+                return approx_tokens(text)
             except (httpx.HTTPError, ValueError, KeyError, TypeError):
                 continue
             self._tokenize_style = style
