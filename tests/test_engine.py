@@ -44,6 +44,25 @@ def test_unloadable_gguf_fails_fast_with_the_engine_log(tmp_path):
     assert not engine.running and engine.log_path is None
 
 
+def test_a_port_taken_before_the_child_binds_it_is_retried(tmp_path, monkeypatch):
+    import tutor.engine as eng
+
+    bogus = tmp_path / "bogus.gguf"
+    bogus.write_text("not a model")
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen(1)
+    ports = [busy.getsockname()[1], free_port()]
+    monkeypatch.setattr(eng, "free_port", lambda: ports.pop(0))
+    try:
+        with pytest.raises(LLMUnavailableError) as err:  # 2nd port binds, then the bogus model fails
+            EmbeddedEngine(Settings(llm_gguf=bogus), start_timeout=120).start()
+    finally:
+        busy.close()
+    assert ports == [] and "couldn't bind" not in err.value.hint
+    assert "failed to load model" in err.value.hint or "Failed to init server" in err.value.hint
+
+
 def test_free_port_is_bindable():
     port = free_port()
     with socket.socket() as s:

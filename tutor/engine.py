@@ -62,11 +62,20 @@ class EmbeddedEngine:
             return self.base_url
         from tutor.models import gguf_path
 
-        gguf = self.gguf = gguf_path(self.settings)  # ModelError "run `tutor models fetch`" if missing
-        port = free_port()
+        self.gguf = gguf_path(self.settings)  # ModelError "run `tutor models fetch`" if missing
+        for attempt in range(3):  # the free port can be taken before the child binds it
+            try:
+                return self._start_once(free_port())
+            except LLMUnavailableError as err:
+                if "couldn't bind" not in err.hint or attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _start_once(self, port: int) -> str:
+        assert self.gguf is not None
         fd, log_name = tempfile.mkstemp(prefix="tutor-engine-", suffix=".log")
         self.log_path = Path(log_name)
-        cmd = [sys.executable, "-m", "tutor.engine", *engine_args(self.settings, gguf, port),
+        cmd = [sys.executable, "-m", "tutor.engine", *engine_args(self.settings, self.gguf, port),
                "--parent-pid", str(os.getpid())]
         with os.fdopen(fd, "wb") as log:
             self._proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
