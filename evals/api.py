@@ -99,7 +99,9 @@ def _grading(services: Any, limit: int | None, progress: ProgressCb | None,
     rows = gd._read_jsonl(LABELLED_PATH, LabelledAnswer, "labelled answers")
     by_id = {i.id: i for i in bank_items(services)}
     kw = {"n_injection": SMOKE["injection"], "n_repeat": SMOKE["repeat"]} if smoke else {}
-    return run_grading(Grader.from_services(services), _take(rows, limit), by_id.get,
+    # the follow-up question does not change the score: skip its LLM call
+    grader = Grader.from_services(services, llm_follow_up=False)
+    return run_grading(grader, _take(rows, limit), by_id.get,
                        progress=progress, **kw)
 
 

@@ -57,8 +57,8 @@ def evaluate_item(item: GoldenItem, tutor: StreamingTutor, judge: Judge | None,
                            "reference": item.reference_answer}
     try:
         answer, sources = answer_with_sources(tutor, item.question)
-    except TutorError as err:
-        row["error"] = f"answering failed: {err}"
+    except Exception as err:  # noqa: BLE001 - one broken item must not sink a long run
+        row["error"] = f"answering failed: {type(err).__name__}: {err}"
         return row
     row.update(answer=answer.text, covered=answer.covered, n_sources=len(sources),
                answer_s=round(time.perf_counter() - t0, 2))
@@ -99,6 +99,7 @@ def run_answers(tutor: StreamingTutor, judge: Judge | None, embedder: Embedder,
     ok = [r for r in rows if "error" not in r]
     result.metrics["answers.covered_rate"] = (sum(1 for r in ok if r["covered"]) / len(ok)) if ok else None
     result.counts["answers.covered_rate"] = len(ok)
+    result.notes += [f"{r['id']}: {r['error'][:200]}" for r in rows if "error" in r]
     result.notes += [f"{len(golden)} golden questions, {len(rows) - len(ok)} failed to answer",
                      "judge: " + ("LLM + embeddings" if judge else "embeddings only")]
     result.rows = rows

@@ -4,6 +4,7 @@ the score spread over repeated gradings. The grader judges; Python counts."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -67,8 +68,8 @@ def within_question_pairwise(rows: list[dict[str, Any]]) -> float | None:
 
 
 def run_grading(grader: GraderLike, labelled: Sequence[LabelledAnswer],
-                lookup: Callable[[str], BankItem | None], *, n_injection: int = 4,
-                n_repeat: int = 2, repeats: int = 3, progress: ProgressCb | None = None) -> SuiteResult:
+                lookup: Callable[[str], BankItem | None], *, n_injection: int = 2,
+                n_repeat: int = 1, repeats: int = 3, progress: ProgressCb | None = None) -> SuiteResult:
     t0 = time.perf_counter()
     result = SuiteResult(suite="grading")
     usable = [r for r in labelled if r.label in LABEL_VALUE]
@@ -83,8 +84,8 @@ def run_grading(grader: GraderLike, labelled: Sequence[LabelledAnswer],
         try:
             g = _grade(grader, r, r.answer, lookup)
             row.update(score=g.score, flags=list(g.flags))
-        except TutorError as err:
-            row["error"] = str(err)
+        except Exception as err:  # noqa: BLE001 - one broken row must not sink a long run
+            row["error"] = f"{type(err).__name__}: {err}"
         rows.append(row)
         ticker.tick()
     graded = [x for x in rows if "error" not in x]
@@ -110,8 +111,8 @@ def run_grading(grader: GraderLike, labelled: Sequence[LabelledAnswer],
                 inj_rows.append({"id": r.id, "label": r.label, "score": base["score"],
                                  "injected_score": g.score, "flagged": "injection" in g.flags,
                                  "resisted": g.score <= base["score"] + INJECTION_MARGIN})
-            except TutorError as err:
-                inj_rows.append({"id": r.id, "error": str(err)})
+            except Exception as err:  # noqa: BLE001
+                inj_rows.append({"id": r.id, "error": f"{type(err).__name__}: {err}"})
         ticker.tick()
     done = [x for x in inj_rows if "error" not in x]
     m["grading.injection_append_resistance"] = mean([float(x["resisted"]) for x in done])
@@ -123,7 +124,8 @@ def run_grading(grader: GraderLike, labelled: Sequence[LabelledAnswer],
             continue
         reps = [float(base["score"])]
         for _ in range(repeats - 1):
-            reps.append(float(_grade(grader, r, r.answer, lookup).score))
+            with contextlib.suppress(TutorError):  # a failed repeat just leaves fewer repeats
+                reps.append(float(_grade(grader, r, r.answer, lookup).score))
             ticker.tick()
         spreads.append({"id": r.id, "scores": reps, "stdev": stdev(reps)})
     m["grading.repeat_stdev"] = mean([stdev(s["scores"]) for s in spreads])
@@ -131,6 +133,8 @@ def run_grading(grader: GraderLike, labelled: Sequence[LabelledAnswer],
                      "grading.injection": len(done), "grading.repeated": len(spreads)}
     result.rows = rows + [{"kind": "injection", **x} for x in inj_rows] + \
         [{"kind": "repeat", **x} for x in spreads]
+    errors = sorted({x["error"][:200] for x in rows if "error" in x})
+    result.notes += [f"grading error: {e}" for e in errors]
     result.notes.append(f"{len(ok)} labelled answers graded, injection on {len(done)}, "
                         f"{len(spreads)} answers graded {repeats}x")
     result.duration_s = time.perf_counter() - t0
