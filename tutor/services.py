@@ -64,7 +64,9 @@ class Services:
     def llm(self) -> ChatLLM:
         from tutor.llm import LLMClient
 
-        return LLMClient.from_settings(self.settings, base_url=self.llm_base_url)
+        client = LLMClient.from_settings(self.settings, base_url=self.llm_base_url)
+        self._closers.append(client.close)  # closed before the engine it talks to (LIFO)
+        return client
 
     # --- persistence ---------------------------------------------------------------------------
     @cached_property
