@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tutor.grading import checks
 from tutor.grading.consistency import find_conflicts
+from tutor.grading.evidence import pick_evidence
 from tutor.grading.schema import Judgement, PointJudgement, PointResult
 from tutor.grading.score import compute_score, score_judgement
 
@@ -75,28 +76,30 @@ def test_score_arithmetic_penalties_and_caps() -> None:
     assert compute_score([]) == 0.0
 
 
-def test_invalid_or_irrelevant_citations_are_dropped() -> None:
-    j = Judgement(points=[
-        PointJudgement(n=1, s=1, verdict="covered"),
-        PointJudgement(n=2, s=5, verdict="covered"),   # no sentence 5
-        PointJudgement(n=3, s=1, verdict="covered"),   # real sentence, unrelated to point 3
-    ])
-    s = score_judgement(POINTS, [], j, checks.sentences(ANSWER))
-    assert [p.verdict for p in s.points] == ["covered", "missed", "missed"]
-    assert s.points[0].evidence.startswith("BPE итеративно") and s.points[1].evidence == ""
-    assert s.score == 3.3
+def test_verdicts_apply_only_to_points_with_evidence() -> None:
+    j = Judgement(points=[PointJudgement(n=1, verdict="covered"), PointJudgement(n=2, verdict="covered"),
+                          PointJudgement(n=3, verdict="partly")])
+    s = score_judgement(POINTS, [], j, ["BPE итеративно объединяет", "", "Первый в GPT"])
+    assert [p.verdict for p in s.points] == ["covered", "missed", "partly"]
+    assert s.points[1].evidence == "" and s.score == 5.0
+
+
+def test_evidence_is_the_closest_sentence_or_nothing() -> None:
+    sents = checks.sentences(ANSWER + " Погода сегодня хорошая.")
+    ev = pick_evidence(["WordPiece максимизирует likelihood", "Квантизация уменьшает веса"], sents)
+    assert ev == ["WordPiece максимизирует likelihood данных.", ""]
 
 
 def test_conflicts_turn_covered_points_into_contradictions() -> None:
     wrong = "WordPiece объединяет самые частые пары символов по частоте."
-    j = Judgement(points=[PointJudgement(n=1, s=1, verdict="covered")])
+    j = Judgement(points=[PointJudgement(n=1, verdict="covered")])
     conflicts = find_conflicts(wrong, REF, "BPE WordPiece BERT GPT")
     s = score_judgement(POINTS[:1], [], j, [wrong], conflicts=conflicts)
     assert s.points[0].verdict == "contradicted" and s.score == 0.0 and s.errors
 
 
 def test_missing_verdicts_count_as_missed() -> None:
-    s = score_judgement(POINTS, [], Judgement(points=[]), checks.sentences(ANSWER))
+    s = score_judgement(POINTS, [], Judgement(points=[]), ["a", "b", "c"])
     assert [p.verdict for p in s.points] == ["missed"] * 3 and s.score == 0.0
 
 

@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 
 from tutor.errors import InputError
+from tutor.grading.checks import detect_lang
 from tutor.grading.schema import KeyPoints
 from tutor.ports import ChatLLM
 from tutor.prompting import render
@@ -20,7 +21,7 @@ from tutor.types import BankItem
 _SCHEMA = """CREATE TABLE IF NOT EXISTS key_points (
     item_id TEXT NOT NULL, ref_hash TEXT NOT NULL, points TEXT NOT NULL,
     PRIMARY KEY (item_id, ref_hash))"""
-MAX_POINTS = 5
+MAX_POINTS = 4
 
 
 def ref_hash(reference: str) -> str:
@@ -69,7 +70,7 @@ class KeyPointCache:
 def derive_key_points(llm: ChatLLM, question: str, reference: str) -> list[str]:
     if not reference.strip():
         raise InputError(f"Cannot derive key points for '{question}': it has no reference answer.")
-    prompt = render("keypoints", question=question, reference=reference)
+    prompt = render("keypoints", question=question, reference=reference, lang=detect_lang(reference))
     out = llm.structured([{"role": "user", "content": prompt}], KeyPoints, purpose="keypoints",
                          max_tokens=300)
     return clean_points(out.points)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from tutor.errors import InputError, LLMError, TutorError
 from tutor.grading import checks, feedback
 from tutor.grading.consistency import find_conflicts
+from tutor.grading.evidence import pick_evidence
 from tutor.grading.schema import Grade, Judgement
 from tutor.grading.score import score_judgement
 from tutor.grading.sources import Sources, resolve_sources
@@ -86,15 +87,18 @@ class Grader:
     # --- steps ---------------------------------------------------------------------------------
     def _judge(self, question: str, text: str, lang: str, flags: list[str], src: Sources,
                timings: dict[str, float]) -> Grade:
-        key_points = src.key_points
+        key_points, red_flags = src.key_points, src.red_flags
         copied = checks.copies_question(text, question)
         off_topic = not copied and self._off_topic(text, question, src.reference)
         conflicts = find_conflicts(text, src.reference, question + "\n" + "\n".join(key_points))
         sents = checks.sentences(text)
+        vectors = self.embedder.embed_documents if self.embedder is not None else None
+        point_ev = pick_evidence(key_points, sents, vectors)
+        flag_ev = pick_evidence(red_flags, sents, vectors)
         t = time.perf_counter()
-        judgement = self._ask(question, sents, src, key_points)
+        judgement = self._ask(question, src.reference, key_points, point_ev, red_flags, flag_ev)
         timings["judge"] = time.perf_counter() - t
-        scored = score_judgement(key_points, src.red_flags, judgement, sents, off_topic=off_topic,
+        scored = score_judgement(key_points, red_flags, judgement, point_ev, flag_ev, off_topic=off_topic,
                                  copied=copied, conflicts=conflicts)
         flags = flags + scored.flags
         t = time.perf_counter()
@@ -111,16 +115,22 @@ class Grader:
             model_answer=feedback.model_answer(src.reference, src.citations), citations=src.citations,
             follow_up=follow_up, flags=flags, timings={k: round(v, 3) for k, v in timings.items()})
 
-    def _ask(self, question: str, sents: list[str], src: Sources, key_points: list[str]) -> Judgement:
-        reference, _ = checks.truncate(src.reference, MAX_REFERENCE_CHARS)
-        numbered = "\n".join(f"[{i}] {s}" for i, s in enumerate(sents, start=1))
+    def _ask(self, question: str, reference: str, key_points: list[str], point_ev: list[str],
+             red_flags: list[str], flag_ev: list[str]) -> Judgement:
+        """One LLM call judging every (key point, evidence) pair; none when nothing has evidence."""
+        pairs = [{"point": p, "evidence": e} for p, e in zip(key_points, point_ev, strict=True) if e]
+        flags = [{"point": f, "evidence": e} for f, e in zip(red_flags, flag_ev, strict=True) if e]
+        if not pairs and not flags:
+            return Judgement(points=[])
+        reference, _ = checks.truncate(reference, MAX_REFERENCE_CHARS)
         messages: list[Message] = [
             {"role": "system", "content": render("grade_system")},
             {"role": "user", "content": render("grade", question=question, reference=reference,
-                                               key_points=key_points, red_flags=src.red_flags, answer=numbered)},
+                                               pairs=pairs, flags=flags)},
         ]
-        budget = 40 + 20 * len(key_points) + 12 * len(src.red_flags)
-        return self.llm.structured(messages, Judgement, purpose="grade", max_tokens=budget, temperature=0.0)
+        out = self.llm.structured(messages, Judgement, purpose="grade",
+                                  max_tokens=40 + 16 * len(pairs) + 14 * len(flags), temperature=0.0)
+        return renumber(out, point_ev, flag_ev)
 
     def _off_topic(self, text: str, question: str, reference: str) -> bool:
         if self.embedder is None:
@@ -146,6 +156,16 @@ class Grader:
                      feedback=feedback.build_feedback(lang, 0.0, [], [], [], flags, self.max_answer_chars),
                      model_answer=item.reference_answer if item else "", flags=flags,
                      follow_up=feedback.text(lang, "follow_up_gap", point=question))
+
+
+def renumber(j: Judgement, point_ev: list[str], flag_ev: list[str]) -> Judgement:
+    """The prompt numbers only the points that have evidence; map those numbers back to the
+    positions in the full key-point / red-flag lists."""
+    pmap = [i + 1 for i, e in enumerate(point_ev) if e]
+    fmap = [i + 1 for i, e in enumerate(flag_ev) if e]
+    return Judgement(
+        points=[p.model_copy(update={"n": pmap[p.n - 1]}) for p in j.points if 1 <= p.n <= len(pmap)],
+        red_flags=[f.model_copy(update={"n": fmap[f.n - 1]}) for f in j.red_flags if 1 <= f.n <= len(fmap)])
 
 
 def _optional(build: Any) -> Any:

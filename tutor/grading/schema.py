@@ -16,24 +16,21 @@ Verdict = Literal["covered", "partly", "missed", "contradicted"]
 
 
 # --- LLM output (JSON schema sent to the server; keep it small: every token costs decode time) ---
-# The answer is shown to the model as numbered sentences; the model cites sentence numbers, so the
-# evidence is always an exact piece of the answer and costs ~2 tokens instead of a copied quote.
+# Python pairs every key point / red flag with the answer sentences closest to it (the evidence);
+# the model only judges each pair, a task a small model does far better than finding evidence.
 class PointJudgement(BaseModel):
     n: int = Field(description="Key point number.")
-    s: int = Field(description="Number of the answer sentence that addresses the point, 0 if none.")
     verdict: Verdict
 
 
 class FlagJudgement(BaseModel):
     n: int = Field(description="Red flag number.")
-    s: int = Field(description="Number of the answer sentence that shows the red flag.")
+    shown: bool
 
 
 class Judgement(BaseModel):
     points: list[PointJudgement]
-    red_flags: list[FlagJudgement] = Field(default_factory=list, json_schema_extra={"maxItems": 4})
-    wrong: list[int] = Field(default_factory=list, json_schema_extra={"maxItems": 4},
-                             description="Numbers of answer sentences that state something false.")
+    red_flags: list[FlagJudgement] = Field(default_factory=list)
 
 
 class KeyPoints(BaseModel):
