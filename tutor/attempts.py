@@ -148,6 +148,10 @@ class AttemptStore:
         rows = self._conn().execute(sql, args).fetchall()
         return [Attempt(**{k: r[k] for k in Attempt.model_fields}) for r in rows]
 
+    def pending(self, user: str = "local") -> list[Attempt]:
+        """Answers recorded but never graded (e.g. the process died mid-grade): grade them again."""
+        return self.attempts(user, status="pending")
+
     def grade_of(self, attempt_id: int) -> Grade:
         from tutor.grading.schema import Grade
 

@@ -86,3 +86,20 @@ def submit_answer(attempts: AttemptStore, scheduler: Scheduler, grader: Grader, 
     attempts.complete(aid, grade)
     scheduler.review(user, item.id, grade.score, topic=item.topic)
     return grade
+
+
+def resume_pending(attempts: AttemptStore, scheduler: Scheduler, grader: Grader, bank: Any,
+                   *, user: str = "local") -> list[Grade]:
+    """Grade the answers a previous process recorded but never finished grading."""
+    done = []
+    for a in attempts.pending(user):
+        try:
+            item = bank.get(a.question_id)
+        except NotFoundError:
+            attempts.fail(a.id)
+            continue
+        grade = grader.grade(a.question, a.answer, item=item)
+        attempts.complete(a.id, grade)
+        scheduler.review(user, item.id, grade.score, topic=item.topic)
+        done.append(grade)
+    return done
