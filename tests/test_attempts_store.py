@@ -73,7 +73,7 @@ def test_progress_and_csv(tmp_path: Path) -> None:
     rag = next(t for t in prog.topics if t.topic == "RAG")
     assert rag.mean_score == 7.0 and rag.attempts == 3  # latest score per question: a=8, b=6
     n = store.export_csv("local", tmp_path / "out.csv")
-    rows = list(csv.DictReader(open(tmp_path / "out.csv", encoding="utf-8")))
+    rows = list(csv.DictReader((tmp_path / "out.csv").read_text(encoding="utf-8").splitlines()))
     assert n == 5 and rows[-1]["answer"] == "unfinished" and rows[-1]["status"] == "pending"
     store.close()
 
