@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from ingest.bank import QuestionBank
 from ingest.parse import ParsedDocument, parse_paths
 from ingest.sparse import SparseEncoder
+from tutor.errors import InputError
 from tutor.types import Chunk
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -136,7 +137,13 @@ def ingest_paths(services: Services, paths: Sequence[Path | str], *, rebuild: bo
                  progress: bool = False) -> IngestReport:
     """Bring the store (and the question bank) in line with the documents under ``paths``."""
     t0 = time.perf_counter()
+    missing = [str(p) for p in paths if not Path(p).exists()]
+    if missing:
+        raise InputError(f"Not found: {', '.join(missing)}. Nothing was changed in the knowledge base.")
     docs, errors = parse_paths([Path(p) for p in paths])
+    if not docs and not errors:
+        raise InputError(f"No supported documents under {', '.join(map(str, paths))} "
+                         "(.txt, .md, .pdf, .ipynb). Nothing was changed in the knowledge base.")
     failed = frozenset(Path(e.path).name for e in errors if e.path)
     store: Store = services.store
     stored: Manifest = {} if rebuild else store.manifest()

@@ -10,6 +10,7 @@ import pytest
 from ingest.parse import parse_document, parse_text
 from ingest.pipeline import ingest_paths, plan
 from tests.fakes import FakeEmbedder
+from tutor.errors import InputError
 from tutor.services import Services
 from tutor.settings import Settings
 
@@ -104,6 +105,17 @@ def test_rebuild_switches_alias_and_drops_old_collection(services: Services, cor
     names = {c.name for c in services.store.client.get_collections().collections}
     assert report.rebuilt and services.store.target() != old and old not in names
     assert services.store.count() == count == report.chunks_total
+
+
+def test_missing_or_empty_inputs_change_nothing(services: Services, corpus: Path, tmp_path: Path) -> None:
+    ingest_paths(services, [corpus])
+    count = services.store.count()
+    with pytest.raises(InputError, match="Not found: .*typo"):
+        ingest_paths(services, [tmp_path / "typo"])
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match="No supported documents"):
+        ingest_paths(services, [tmp_path / "empty"])
+    assert services.store.count() == count
 
 
 def test_plan_is_pure_diff() -> None:
