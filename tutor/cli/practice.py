@@ -113,7 +113,10 @@ def grade_cmd(question: str = typer.Option("", "--question", "-q", help="The int
         bank = grader.bank
         if batch is None:
             grade = _grade_one(grader, bank, question, answer, item_id)
-            echo_json(grade.model_dump(mode="json")) if as_json else _show(grade)
+            if as_json:
+                echo_json(grade.model_dump(mode="json"))
+            else:
+                _show(grade)
             return
         for n, line in enumerate(batch.read_text(encoding="utf-8").splitlines(), start=1):
             if not line.strip():
@@ -124,10 +127,14 @@ def grade_cmd(question: str = typer.Option("", "--question", "-q", help="The int
                 g = _grade_one(grader, bank, str(row.get("question", "")), str(row.get("answer", "")),
                                row.get("question_id"))
                 out = g.batch_line(str(row.get("id", n)))
-            except (TutorError, json.JSONDecodeError) as err:
-                out = {"id": row.get("id", n), "error": str(err)}
-            typer.echo(json.dumps(out, ensure_ascii=False)) if as_json else typer.echo(
-                f"{out['id']}: {out.get('score', 'error')} {out.get('error', '')}")
+            except json.JSONDecodeError as err:
+                out = {"id": n, "error": f"Line {n} of {batch} is not valid JSON ({err.msg})."}
+            except TutorError as err:
+                out = {"id": row.get("id", n), "error": err.user_message()}
+            if as_json:
+                typer.echo(json.dumps(out, ensure_ascii=False))
+            else:
+                typer.echo(f"{out['id']}: {out.get('score', 'error')} {out.get('error', '')}")
 
 
 def interview_cmd(topics: list[str] = typer.Option(None, "--topics", help="Topics (repeat the option)."),

@@ -155,7 +155,7 @@ class Grader:
                      level=item.level if item else None, answer=text, score=0.0, lang=lang,  # type: ignore[arg-type]
                      feedback=feedback.build_feedback(lang, 0.0, [], [], [], flags, self.max_answer_chars),
                      model_answer=item.reference_answer if item else "", flags=flags,
-                     follow_up=feedback.text(lang, "follow_up_gap", point=question))
+                     follow_up=question)
 
 
 def renumber(j: Judgement, point_ev: list[str], flag_ev: list[str]) -> Judgement:
