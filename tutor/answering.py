@@ -97,6 +97,7 @@ class Tutor:
         if needs_rewrite(question, history):
             rewritten = rewrite_query(question, history, self.llm)
             timings["rewrite_s"] = time.perf_counter() - t0
+            log.info("follow-up %r rewritten as %r", question, rewritten)
             yield AnswerEvent(kind="rewritten", text=rewritten)
         t1 = time.perf_counter()
         hits = self.retriever.search(rewritten or question, k=self.settings.top_k,
