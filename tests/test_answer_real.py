@@ -34,6 +34,26 @@ CASES = [
 ]
 
 
+# calibration of settings.min_relevance (docs/answering.md): best dense cosine of the top-5 hits
+MORE_IN_SCOPE = [
+    "Что такое RAG?", "What is RLHF?", "Как работает PagedAttention в vLLM?", "Что такое temperature и top-p sampling?",
+    "What is model merging with TIES and DARE?", "Как обнаружить галлюцинации LLM?", "What is test-time compute scaling?",
+    "Что такое semantic cache poisoning?", "How to evaluate an LLM?", "Зачем нужен reranker в RAG?", "What is QLoRA?",
+    "Что такое prompt injection?", "Как работает Chain-of-Experts?", "What is LLaDA diffusion language model?",
+    "а в чём минусы LoRA?", "GQA KV cache", "Объясни self-attention", "What is RoPE?", "Что такое distillation?",
+    "How does tensor parallelism work?",
+]
+OUT_OF_SCOPE = [
+    "рецепт борща", "How do I bake sourdough bread at home?", "Какая погода завтра в Москве?",
+    "Who won the football world cup in 2018?", "What is the capital of France?", "Как поменять масло в машине?",
+    "Напиши стихотворение про осень", "How to treat a cold?", "Сколько стоит билет в Париж?",
+    "What are the best hiking trails in Colorado?", "Как вырастить помидоры на даче?", "Explain the rules of chess",
+    "Лучшие фильмы 2020 года", "How do I file taxes in Germany?", "Как научиться плавать?",
+    "How to sort a list in Python?", "Что такое фотосинтез?", "What is the boiling point of water?",
+    "Как сварить гречку?", "Tell me a joke about cats",
+]
+
+
 class LockedSearcher:
     def __init__(self, inner) -> None:
         self.inner = inner
@@ -81,6 +101,18 @@ def tutor(ingested_services, llm):
 
 def _has_term(text: str, terms: list[str]) -> bool:
     return any(t.lower() in text.lower() for t in terms)
+
+
+def test_min_relevance_separates_in_scope_from_out_of_scope(ingested_services):
+    retriever, threshold = ingested_services.retriever, ingested_services.settings.min_relevance
+
+    def best(q: str) -> float:
+        return max(h.dense_score or 0.0 for h in retriever.search(q, k=5, mode="hybrid"))
+
+    inside = {q: best(q) for q in [c[0] for c in CASES] + MORE_IN_SCOPE}
+    outside = {q: best(q) for q in OUT_OF_SCOPE}
+    assert min(inside.values()) >= threshold + 0.03, sorted(inside.items(), key=lambda kv: kv[1])[:3]
+    assert max(outside.values()) <= threshold - 0.03, sorted(outside.items(), key=lambda kv: -kv[1])[:3]
 
 
 def test_ten_real_questions_get_answers_citing_chunks_on_the_topic(tutor):
