@@ -103,3 +103,20 @@ def test_ask_streams_text_then_shows_checked_answer_and_cited_sources(monkeypatc
     assert "LoRA учит адаптеры [1] [4]." in streamed
     assert "LoRA учит адаптеры [1]." in final and "[4]" not in final
     assert "[1] notes.txt — LoRA > Q1" in final and "timings:" in final
+
+
+def test_chat_remembers_the_conversation_for_follow_ups(monkeypatch):
+    from tests.test_llm_client import chat_reply
+
+    server = ScriptedServer([sse_reply([delta("LoRA учит адаптеры [1].")]),
+                             chat_reply(json.dumps({"query": "Минусы LoRA"})),
+                             sse_reply([delta("Ранг ограничивает качество [1].")])], TOKENIZE)
+    monkeypatch.setattr(ask_cli, "_tutor", lambda services: tutor_at(server.base_url))
+    try:
+        result = CliRunner().invoke(app, ["chat"], input="Что такое LoRA?\nа в чём минусы?\n\n")
+        rewrite_prompt = server.chat_requests()[1]["messages"][1]["content"]
+    finally:
+        server.close()
+    assert result.exit_code == 0, result.output
+    assert "↳ search: Минусы LoRA" in result.output
+    assert "user: Что такое LoRA?" in rewrite_prompt and "assistant: LoRA учит адаптеры" in rewrite_prompt

@@ -12,6 +12,8 @@ import typer
 from tutor.cli.common import echo_json, load_settings
 from tutor.errors import TutorError
 
+CHAT_MEMORY_TOKENS = 2000  # the chat remembers this much; the rewriter/answerer see less
+
 if TYPE_CHECKING:  # pragma: no cover
     from tutor.answering import AnswerEvent
     from tutor.types import Answer, Citation
@@ -82,6 +84,7 @@ def ask(question: str = typer.Argument(..., help="Your question (Russian or Engl
 
 def chat(verbose: bool = typer.Option(False, "--verbose", "-v", help="Show sources and timings.")) -> None:
     """A terminal conversation: follow-ups are rewritten with the history. Empty line or Ctrl-D quits."""
+    from tutor.budget import approx_tokens
     from tutor.conversation import Turn, trim_history
     from tutor.services import Services
 
@@ -102,7 +105,7 @@ def chat(verbose: bool = typer.Option(False, "--verbose", "-v", help="Show sourc
                             fg=typer.colors.RED)
                 continue
             history += [Turn(role="user", content=question), Turn(role="assistant", content=answer.text)]
-            history = trim_history(history, 2000, lambda s: len(s) // 3)
+            history = trim_history(history, CHAT_MEMORY_TOKENS, approx_tokens)
 
 
 def register(app: typer.Typer) -> None:
