@@ -20,7 +20,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tutor.grading.calibration import dump_rows, load_labelled, run_calibration  # noqa: E402
+from tutor.grading.calibration import Graded, dump_rows, load_labelled, run_calibration  # noqa: E402
 from tutor.grading.grader import Grader  # noqa: E402
 from tutor.keypoints import KeyPointCache  # noqa: E402
 from tutor.services import Services  # noqa: E402
@@ -38,6 +38,8 @@ def main() -> int:
     ap.add_argument("--no-retrieval", action="store_true", help="Do not open the vector store (no citations).")
     ap.add_argument("--data-dir", default=None)
     ap.add_argument("--out", default="", help="Write per-row scores as JSONL here.")
+    ap.add_argument("--resume", default="", help="Reuse rows graded by an interrupted run (its --out or --log).")
+    ap.add_argument("--log", default="", help="Append every graded row as JSONL here as it finishes.")
     args = ap.parse_args()
 
     rows = load_labelled(args.labelled)
@@ -55,10 +57,17 @@ def main() -> int:
                             llm_follow_up=False)
         else:
             grader = Grader.from_services(services, llm_follow_up=False)
+        done = [Graded.model_validate_json(x) for x in Path(args.resume).read_text().splitlines()
+                if x.strip()] if args.resume else []
+
+        def progress(g: Graded) -> None:
+            print(f"{g.id:32} {g.label:9} {g.score:4.1f}  {g.seconds:5.1f}s {g.error[:80]}", flush=True)
+            if args.log:
+                with open(args.log, "a", encoding="utf-8") as fh:
+                    fh.write(g.model_dump_json() + "\n")
+
         report = run_calibration(grader, services.bank, rows, pairs=not args.no_pairs, repeat=args.repeat,
-                                 workers=args.workers,
-                                 progress=lambda g: print(f"{g.id:32} {g.label:9} {g.score:4.1f}  {g.seconds:5.1f}s",
-                                                          flush=True))
+                                 workers=args.workers, done=done, progress=progress)
     print(report.summary())
     if args.out:
         dump_rows(report, args.out)

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from tutor.errors import InputError
+from tutor.errors import InputError, TutorError
 
 Label = Literal["strong", "partial", "wrong", "injection", "empty", "weak"]
 LIMITS: dict[str, tuple[str, float]] = {"strong": (">=", 7.0), "wrong": ("<=", 3.0),
@@ -40,6 +40,7 @@ class Graded(BaseModel):
     score: float
     seconds: float
     flags: list[str] = Field(default_factory=list)
+    error: str = Field("", description="Set when grading failed (the row is left out of the stats).")
 
 
 class LabelStats(BaseModel):
@@ -82,6 +83,9 @@ class CalibrationReport(BaseModel):
                          f"{s.passed}/{s.n} {s.limit}")
         lines.append(f"labelled pairs strong > partial/wrong: {self.pairs_ok}/{self.pairs_total}")
         lines.append(f"corpus interview pairs strong > weak: {self.corpus_pairs_ok}/{self.corpus_pairs_total}")
+        failed = [r.id for r in self.rows if r.error]
+        if failed:
+            lines.append(f"failed to grade ({len(failed)}): {', '.join(failed)}")
         if self.repeats:
             lines.append(f"repeats identical: {self.repeat_identical} {self.repeats}")
         if self.latency:
@@ -142,16 +146,25 @@ def count_pairs(rows: list[Graded], better: str, worse: tuple[str, ...]) -> tupl
 
 
 def run_calibration(grader: Any, bank: Any, rows: list[LabelledAnswer], *, pairs: bool = True,
-                    repeat: int = 0, workers: int = 1,
+                    repeat: int = 0, workers: int = 1, done: list[Graded] | None = None,
                     progress: Callable[[Graded], None] | None = None) -> CalibrationReport:
     """Grade every row (and the corpus pairs); ``repeat`` re-grades the first few strong/wrong rows
-    that many extra times to check determinism."""
-    def one(row: LabelledAnswer) -> Graded:
+    that many extra times to check determinism. ``done`` rows (from an interrupted run) are reused.
+    A row whose grading fails is recorded with ``error`` and left out of the statistics."""
+    reuse = {g.id: g for g in done or [] if not g.error}
+
+    def one(row: LabelledAnswer, fresh: bool = False) -> Graded:
+        if row.id in reuse and not fresh:
+            return reuse[row.id]
         item = bank.get(row.question_id) if row.question_id and bank is not None else None
         t = time.perf_counter()
-        g = grader.grade(row.question, row.answer, item=item)
-        out = Graded(id=row.id, question_id=row.question_id, label=row.label, score=g.score,
-                     seconds=round(time.perf_counter() - t, 2), flags=g.flags)
+        try:
+            g = grader.grade(row.question, row.answer, item=item)
+            out = Graded(id=row.id, question_id=row.question_id, label=row.label, score=g.score,
+                         seconds=round(time.perf_counter() - t, 2), flags=g.flags)
+        except TutorError as err:
+            out = Graded(id=row.id, question_id=row.question_id, label=row.label, score=0.0,
+                         seconds=round(time.perf_counter() - t, 2), error=str(err))
         if progress:
             progress(out)
         return out
@@ -163,7 +176,10 @@ def run_calibration(grader: Any, bank: Any, rows: list[LabelledAnswer], *, pairs
     repeats: dict[str, list[float]] = {}
     for row in [r for r in rows if r.label in ("strong", "wrong")][:3] if repeat else []:
         first = next(g.score for g in graded if g.id == row.id)
-        repeats[row.id] = [first] + [one(row).score for _ in range(repeat)]
+        repeats[row.id] = [first] + [one(row, fresh=True).score for _ in range(repeat)]
+    errors = [g for g in graded + corpus if g.error]
+    graded = [g for g in graded if not g.error]
+    corpus = [g for g in corpus if not g.error]
     ok, total = count_pairs(graded, "strong", ("partial", "wrong"))
     c_ok, c_total = count_pairs(corpus, "strong", ("weak",))
     timed = [g.seconds for g in graded + corpus if "empty" not in g.flags]
@@ -171,7 +187,7 @@ def run_calibration(grader: Any, bank: Any, rows: list[LabelledAnswer], *, pairs
     if timed:
         latency = {"median": statistics.median(timed), "max": max(timed),
                    "p90": sorted(timed)[int(0.9 * (len(timed) - 1))]}
-    return CalibrationReport(rows=graded + corpus, labels=label_stats(graded + corpus), pairs_total=total,
+    return CalibrationReport(rows=graded + corpus + errors, labels=label_stats(graded + corpus), pairs_total=total,
                              pairs_ok=ok, corpus_pairs_total=c_total, corpus_pairs_ok=c_ok, repeats=repeats,
                              latency=latency)
 

@@ -129,7 +129,7 @@ class Grader:
                                                pairs=pairs, flags=flags)},
         ]
         out = self.llm.structured(messages, Judgement, purpose="grade",
-                                  max_tokens=40 + 16 * len(pairs) + 14 * len(flags), temperature=0.0)
+                                  max_tokens=80 + 24 * len(pairs) + 20 * len(flags), temperature=0.0)
         return renumber(out, point_ev, flag_ev)
 
     def _off_topic(self, text: str, question: str, reference: str) -> bool:
