@@ -18,7 +18,7 @@ from tutor.errors import InputError, LLMError, TutorError
 from tutor.grading import checks, feedback
 from tutor.grading.consistency import find_conflicts
 from tutor.grading.evidence import pick_evidence
-from tutor.grading.schema import Grade, Judgement
+from tutor.grading.schema import Grade, Judgement, judgement_schema
 from tutor.grading.score import score_judgement
 from tutor.grading.sources import Sources, resolve_sources
 from tutor.keypoints import KeyPointCache, ensure_key_points
@@ -128,7 +128,7 @@ class Grader:
             {"role": "user", "content": render("grade", question=question, reference=reference,
                                                pairs=pairs, flags=flags)},
         ]
-        out = self.llm.structured(messages, Judgement, purpose="grade",
+        out = self.llm.structured(messages, judgement_schema(len(pairs), len(flags)), purpose="grade",
                                   max_tokens=80 + 24 * len(pairs) + 20 * len(flags), temperature=0.0)
         return renumber(out, point_ev, flag_ev)
 

@@ -6,9 +6,10 @@ into the 0-10 score.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
 from tutor.types import Citation, Lang, Level
 
@@ -31,6 +32,17 @@ class FlagJudgement(BaseModel):
 class Judgement(BaseModel):
     points: list[PointJudgement]
     red_flags: list[FlagJudgement] = Field(default_factory=list)
+
+
+@lru_cache(maxsize=64)
+def judgement_schema(n_points: int, n_flags: int) -> type[Judgement]:
+    """Judgement whose JSON schema allows at most the asked number of items (``maxItems``), so
+    the constrained decoder cannot ramble on past the last pair (extra items from a server that
+    ignores maxItems are tolerated: unknown numbers are dropped by ``renumber``)."""
+    return create_model(  # type: ignore[no-any-return]
+        f"Judgement_{n_points}_{n_flags}", __base__=Judgement,
+        points=(list[PointJudgement], Field(json_schema_extra={"maxItems": n_points})),
+        red_flags=(list[FlagJudgement], Field(default_factory=list, json_schema_extra={"maxItems": n_flags})))
 
 
 class KeyPoints(BaseModel):
