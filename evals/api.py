@@ -93,12 +93,13 @@ def _answers(services: Any, limit: int | None, judge_llm: ChatLLM | None,
 
 
 def _grading(services: Any, limit: int | None, progress: ProgressCb | None,
-             smoke: bool) -> SuiteResult:
+             smoke: bool, extras: dict[str, int]) -> SuiteResult:
     from tutor.grading.grader import Grader
 
     rows = gd._read_jsonl(LABELLED_PATH, LabelledAnswer, "labelled answers")
     by_id = {i.id: i for i in bank_items(services)}
     kw = {"n_injection": SMOKE["injection"], "n_repeat": SMOKE["repeat"]} if smoke else {}
+    kw.update(extras)
     # the follow-up question does not change the score: skip its LLM call
     grader = Grader.from_services(services, llm_follow_up=False)
     return run_grading(grader, _take(rows, limit), by_id.get,
@@ -116,8 +117,11 @@ def _judge_llm(services: Any, judge_url: str | None) -> ChatLLM | None:
 def run_suite(services: Any, suite: str = "retrieval", limit: int | None = None,
               progress_cb: ProgressCb | None = None, judge: ChatLLM | None = None,
               judge_url: str | None = None, reports_dir: Path | None = None,
-              thresholds_path: Path = THRESHOLDS_PATH) -> Report:
-    """Run a suite, write reports/<timestamp>/ and return the Report (with delta and failures)."""
+              thresholds_path: Path = THRESHOLDS_PATH, n_injection: int | None = None,
+              n_repeat: int | None = None) -> Report:
+    """Run a suite, write reports/<timestamp>/ and return the Report (with delta and failures).
+    ``n_injection`` / ``n_repeat``: how many labelled answers get an appended injection / are
+    graded 3 times in the grading suite (defaults 2 / 1)."""
     if suite not in SUITES:
         from tutor.errors import InputError
 
@@ -133,7 +137,8 @@ def run_suite(services: Any, suite: str = "retrieval", limit: int | None = None,
         results.append(_answers(services, SMOKE["answers"] if smoke else limit, judge_llm,
                                 progress_cb, notes))
     if suite in ("grading", "all", "smoke"):
-        results.append(_grading(services, SMOKE["grading"] if smoke else limit, progress_cb, smoke))
+        extras = {k: v for k, v in (("n_injection", n_injection), ("n_repeat", n_repeat)) if v is not None}
+        results.append(_grading(services, SMOKE["grading"] if smoke else limit, progress_cb, smoke, extras))
     if results:
         results[0].notes += notes
     return finish_report(services, suite, limit, results, time.perf_counter() - t0,

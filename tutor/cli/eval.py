@@ -60,6 +60,10 @@ def register(app: typer.Typer) -> None:
         data_dir: Path | None = typer.Option(None, help="Override settings.data_dir."),
         llm_timeout: float = typer.Option(600.0, help="Seconds per LLM request: evals are batch jobs "
                                                       "on a shared CPU, so the default is generous."),
+        injections: int | None = typer.Option(None, help="Grading: answers tested with an appended "
+                                                         "injection (default 2)."),
+        repeats: int | None = typer.Option(None, help="Grading: answers graded 3 times for the "
+                                                      "score spread (default 1)."),
     ) -> None:
         """Run an eval suite (default: retrieval)."""
         if ctx.invoked_subcommand is not None:
@@ -76,7 +80,8 @@ def register(app: typer.Typer) -> None:
         cb, close = _progress()
         with Services(settings) as services:
             try:
-                report = run_suite(services, suite, limit, cb, judge_url=judge_url, reports_dir=out_dir)
+                report = run_suite(services, suite, limit, cb, judge_url=judge_url, reports_dir=out_dir,
+                                   n_injection=injections, n_repeat=repeats)
             finally:
                 close()
         echo_json(report) if as_json else _print_report(report)
