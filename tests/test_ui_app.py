@@ -261,3 +261,14 @@ def test_library_upload_validates_and_ingests(scripted, tmp_path):
         ann.predict([handle_file(str(bad))], api_name="/upload")
     assert len(backend.ingested) == n
     assert "documents" in ann.predict(api_name="/documents")[-1]
+
+
+def test_data_dir_files_are_not_served_even_when_logged_in(scripted):
+    import httpx
+
+    _, url, chats = scripted
+    with httpx.Client(base_url=url) as http:
+        assert http.post("/login", data={"username": "ann", "password": "pw-a"}).status_code < 400
+        assert http.get("/config").status_code == 200  # the session cookie works
+        for route in ("/gradio_api/file=", "/file="):
+            assert http.get(f"{route}{chats.path}").status_code >= 400

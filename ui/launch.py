@@ -34,7 +34,8 @@ def launch(demo: gr.Blocks, settings: Settings, *, host: str | None = None, port
            share: bool = False, block: bool = True) -> str:
     """Start the server and return its local URL; ``block=False`` returns at once (tests)."""
     auth = parse_auth(settings.auth) or None
-    allowed = [str(Path(settings.reports_dir).resolve()), str(settings.data_dir.resolve())]
+    # Only the eval reports (plots) are served from disk; never data_dir (SQLite, uploads, bank).
+    allowed = [str(Path(settings.reports_dir).resolve())]
     _, url, _ = demo.launch(
         server_name=host or settings.host,
         server_port=port if port is not None else settings.port,
