@@ -37,8 +37,8 @@ def build_ui(backend: Backend, chats: ChatStore, *, concurrency: int = 2) -> gr.
                 ProgressTab(backend).build(progress_tab)
             with gr.Tab("Evals", id="evals"):
                 EvalsTab(backend).build(concurrency)
-            with gr.Tab("Library", id="library"):
-                LibraryTab(backend).build()
+            with gr.Tab("Library", id="library") as library_tab:
+                LibraryTab(backend).build(library_tab)
         chat.on_load(demo)
         demo.load(_whoami, None, user_line, api_name="whoami")
         demo.load(practice.topic_choices, None, list(pickers), api_visibility="private")

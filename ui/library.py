@@ -77,7 +77,8 @@ class LibraryTab:
         summary = self.backend.ingest([], lambda s, d, t: progress((d, t) if t else None, desc=s))
         return (*self.documents()[:1], summary)
 
-    def build(self) -> None:
+    def build(self, tab: gr.Tab) -> None:
+        """Lays out the tab; the document list refreshes whenever the user opens it."""
         table = gr.Dataframe(label="Documents", interactive=False, elem_id="library-docs")
         files = gr.File(label=f"Upload notes ({', '.join(ALLOWED)}; up to {MAX_BYTES // 2**20} MB each)",
                         file_count="multiple", file_types=list(ALLOWED), type="filepath")
@@ -87,6 +88,7 @@ class LibraryTab:
             reingest = gr.Button("Re-ingest everything", elem_id="library-reingest")
         status = gr.Markdown(elem_id="library-status")
         refresh.click(guarded(2)(self.documents), None, [table, status], api_name="documents")
+        tab.select(guarded(2)(self.documents), None, [table, status], api_visibility="private")
         upload.click(guarded(2)(self.upload), [files], [table, status], api_name="upload",
                      concurrency_limit=1, concurrency_id="ingest")
         reingest.click(guarded(2)(self.reingest), None, [table, status], api_name="reingest",
