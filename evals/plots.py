@@ -36,7 +36,7 @@ def retrieval_bars(res: SuiteResult, out: Path) -> list[str]:
         ax.set_xticks([x + width * (len(modes) - 1) / 2 for x in range(len(keys))], keys)
         ax.set_ylim(0, 1)
         ax.set_title(f"Retrieval by mode ({set_name} set)")
-        ax.legend()
+        ax.legend(loc="lower right", fontsize=8)
         name = f"retrieval_{set_name}.png"
         fig.tight_layout()
         fig.savefig(out / name, dpi=90)
