@@ -130,7 +130,8 @@ def foreign_numbers(answer: str, reference: str) -> set[str]:
 
 
 def detect_lang(text: str) -> str:
-    """'ru' if Cyrillic letters outnumber a third of all letters, else 'en'."""
+    """'ru' when the text has a fair share of Cyrillic letters (Russian notes are full of English
+    terms and formulas), else 'en'. 'KV-cache хранит keys' -> 'ru'; 'The KV cache' -> 'en'."""
     cyr = len(re.findall(r"[а-яё]", text, re.IGNORECASE))
     lat = len(re.findall(r"[a-z]", text, re.IGNORECASE))
-    return "ru" if cyr and cyr * 3 >= lat else ("en" if lat else "ru")
+    return "ru" if cyr and (cyr * 4 >= lat or cyr >= 40) else ("en" if lat else "ru")

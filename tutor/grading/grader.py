@@ -90,7 +90,11 @@ class Grader:
         key_points, red_flags = src.key_points, src.red_flags
         copied = checks.copies_question(text, question)
         off_topic = not copied and self._off_topic(text, question, src.reference)
-        conflicts = find_conflicts(text, src.reference, question + "\n" + "\n".join(key_points))
+        # salient terms: the question's and those of key points in the reference's language (an
+        # English key point would make every English word of a Russian answer a 'term')
+        ref_lang = checks.detect_lang(src.reference)
+        salient = [question] + [p for p in key_points if checks.detect_lang(p) == ref_lang]
+        conflicts = find_conflicts(text, src.reference, "\n".join(salient))
         sents = checks.sentences(text)
         vectors = self.embedder.embed_documents if self.embedder is not None else None
         point_ev = pick_evidence(key_points, sents, vectors)
