@@ -32,6 +32,7 @@ def main() -> int:
     ap.add_argument("--labelled", default=str(REPO / "evals/data/labelled_answers.jsonl"))
     ap.add_argument("--questions", type=int, default=0, help="Only the first N questions (0 = all).")
     ap.add_argument("--labels", default="", help="Comma-separated labels to keep (default: all).")
+    ap.add_argument("--ids", default="", help="Comma-separated question ids to keep (default: all).")
     ap.add_argument("--repeat", type=int, default=2, help="Extra re-grades of 3 answers (determinism).")
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--no-pairs", action="store_true", help="Skip the corpus interview pairs.")
@@ -46,6 +47,8 @@ def main() -> int:
     if args.questions:
         keep = list(dict.fromkeys(r.question_id for r in rows))[: args.questions]
         rows = [r for r in rows if r.question_id in keep]
+    if args.ids:
+        rows = [r for r in rows if r.question_id in args.ids.split(",")]
     if args.labels:
         rows = [r for r in rows if r.label in args.labels.split(",")]
     rows.sort(key=lambda r: r.question_id)  # same question back to back: the server reuses the prompt prefix
