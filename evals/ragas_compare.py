@@ -63,14 +63,16 @@ def _inputs(name: str, row: dict[str, Any]) -> dict[str, Any]:
             "answer_correctness": {"user_input": q, "response": a, "reference": r}}[name]
 
 
-def compare(report_dir: Path, judge_url: str, model: str, limit: int) -> dict[str, Any]:
+def compare(report_dir: Path, judge_url: str, model: str, limit: int,
+            names: tuple[str, ...] = METRICS) -> dict[str, Any]:
     from tutor.embedder import build_embedder
     from tutor.settings import Settings
 
     data = json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
     rows = [r for s in data["suites"] if s["suite"] == "answers" for r in s["rows"]
             if r.get("answer") and r.get("contexts") and r.get("covered")][:limit]
-    metrics = _ragas_metrics(judge_url, model, build_embedder(Settings()))
+    metrics = {k: v for k, v in _ragas_metrics(judge_url, model, build_embedder(Settings())).items()
+               if k in names}
     out: dict[str, Any] = {"report": data["id"], "judge_url": judge_url, "items": [], "agreement": {}}
     t0 = time.perf_counter()
     for row in rows:
@@ -84,7 +86,7 @@ def compare(report_dir: Path, judge_url: str, model: str, limit: int) -> dict[st
                 item[f"ragas.{name}.error"] = f"{type(err).__name__}: {str(err)[:200]}"
             item[f"ours.{name}"] = row.get(name)
         out["items"].append(item)
-    for name in METRICS:
+    for name in names:
         pairs = [(i[f"ours.{name}"], i[f"ragas.{name}"]) for i in out["items"]
                  if i[f"ours.{name}"] is not None and i[f"ragas.{name}"] is not None]
         out["agreement"][name] = {
@@ -103,8 +105,10 @@ def main() -> None:
     ap.add_argument("--judge-url", required=True)
     ap.add_argument("--model", default="qwen2.5-coder-1.5b-instruct")
     ap.add_argument("--limit", type=int, default=3)
+    ap.add_argument("--metrics", default=",".join(METRICS), help="Comma-separated subset.")
     args = ap.parse_args()
-    res = compare(args.report_dir, args.judge_url, args.model, args.limit)
+    res = compare(args.report_dir, args.judge_url, args.model, args.limit,
+                  tuple(m for m in args.metrics.split(",") if m in METRICS))
     print(json.dumps(res["agreement"], indent=1))
 
 
