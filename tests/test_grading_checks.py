@@ -73,6 +73,7 @@ def test_score_arithmetic_penalties_and_caps() -> None:
     assert compute_score(pts, off_topic=True) == 2.0
     assert compute_score(pts, copied=True) == 1.0
     assert compute_score([PointResult(point="a", verdict="contradicted")], n_errors=5) == 0.0
+    assert compute_score([PointResult(point="a", verdict="covered")], conflict=True) == 3.0
     assert compute_score([]) == 0.0
 
 

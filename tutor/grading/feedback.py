@@ -17,6 +17,7 @@ _T = {
         "copied_question": "Ответ в основном повторяет вопрос, поэтому оценка ограничена.",
         "no_reference": "Вопроса нет в банке: ответ сравнивался с найденными заметками.",
         "empty": "Ответ пустой — 0 баллов.",
+        "conflict": "В ответе есть утверждение, противоречащее эталону, поэтому оценка ограничена.",
         "follow_up_gap": "Уточните, пожалуйста: {point}",
         "follow_up_contra": "Вы сказали: «{quote}». Уверены? Поясните ещё раз этот момент.",
         "follow_up_deeper": "Хорошо. А как это проявляется на практике: какие компромиссы и цифры вы бы назвали?",
@@ -31,6 +32,7 @@ _T = {
         "copied_question": "The answer mostly repeats the question, so the score is capped.",
         "no_reference": "The question is not in the bank: the answer was compared with the retrieved notes.",
         "empty": "The answer is empty: 0 points.",
+        "conflict": "The answer states something the reference contradicts, so the score is capped.",
         "follow_up_gap": "Could you elaborate on this: {point}",
         "follow_up_contra": "You said: \"{quote}\". Are you sure? Please explain that part again.",
         "follow_up_deeper": "Good. How does this play out in practice: which trade-offs and numbers would you name?",
@@ -47,7 +49,7 @@ def build_feedback(lang: str, score: float, points: list[PointResult], red_flags
     """Markdown feedback in the candidate's language: notices, then one line per key point."""
     lines = [f"**{text(lang, 'score')}: {score:g}/10**"]
     for flag in flags:
-        if flag in ("truncated", "injection", "off_topic", "copied_question", "no_reference", "empty"):
+        if flag in ("truncated", "injection", "off_topic", "copied_question", "no_reference", "empty", "conflict"):
             lines.append(text(lang, flag, n=max_chars))
     for p in points:
         quote = f" — «{p.evidence}»" if p.evidence else ""

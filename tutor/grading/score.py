@@ -4,7 +4,8 @@
   whatever the model says, so the model cannot credit text that is not in the answer;
 * covered = 1, partly = 0.5, missed / contradicted = 0; base = 10 * sum / number of points;
 * contradicted points, red flags shown and deterministic conflicts (swapped term / number /
-  negation against the reference) cost points; caps: off-topic <= OFF_TOPIC_CAP, copy <= COPY_CAP.
+  negation against the reference) cost points; caps: off-topic <= OFF_TOPIC_CAP, copy <= COPY_CAP,
+  any deterministic conflict <= CONFLICT_CAP (a confidently wrong statement is not a partial answer).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ ERROR_PENALTY = 1.5
 MAX_PENALTY = 6.0
 OFF_TOPIC_CAP = 2.0
 COPY_CAP = 1.0
+CONFLICT_CAP = 3.0   # the answer states something the reference contradicts (swapped term / number / negation)
 
 
 @dataclass
@@ -60,7 +62,7 @@ def mark_conflicts(points: list[PointResult], conflicts: list[Conflict]) -> list
 
 
 def compute_score(points: list[PointResult], n_red_flags: int = 0, n_errors: int = 0,
-                  *, off_topic: bool = False, copied: bool = False) -> float:
+                  *, off_topic: bool = False, copied: bool = False, conflict: bool = False) -> float:
     """[covered, partly, missed] -> 5.0; penalties and caps applied; rounded to 0.1, within 0..10."""
     if not points:
         return 0.0
@@ -72,6 +74,8 @@ def compute_score(points: list[PointResult], n_red_flags: int = 0, n_errors: int
         score = min(score, OFF_TOPIC_CAP)
     if copied:
         score = min(score, COPY_CAP)
+    if conflict:
+        score = min(score, CONFLICT_CAP)
     return round(max(0.0, min(10.0, score)), 1)
 
 
@@ -88,6 +92,8 @@ def score_judgement(key_points: list[str], red_flags: list[str], judgement: Judg
     errors = [c.describe() for c in conflicts] + [
         f"«{p.evidence}» ↔ {p.point}" for p in points
         if p.verdict == "contradicted" and not any(overlap(c.clause, p.evidence) >= 0.6 for c in conflicts)]
-    flags = (["off_topic"] if off_topic else []) + (["copied_question"] if copied else [])
-    score = compute_score(points, len(hit), len(extra), off_topic=off_topic, copied=copied)
+    flags = ((["off_topic"] if off_topic else []) + (["copied_question"] if copied else [])
+             + (["conflict"] if conflicts else []))
+    score = compute_score(points, len(hit), len(extra), off_topic=off_topic, copied=copied,
+                          conflict=bool(conflicts))
     return Scored(score=score, points=points, red_flags=hit, errors=errors, flags=flags)
