@@ -67,8 +67,10 @@ class User:
     def call(self, endpoint: str, *args: object) -> tuple:
         t0 = time.perf_counter()
         out = self.client.predict(*args, api_name=f"/{endpoint}")
+        elapsed = time.perf_counter() - t0
         with self.lock:
-            self.timings[endpoint].append(time.perf_counter() - t0)
+            self.timings[endpoint].append(elapsed)
+        print(f"  {self.name} {endpoint} {elapsed:.1f}s", flush=True)
         status = out[-1] if isinstance(out, tuple | list) else out
         if isinstance(status, str) and status.startswith(ERROR_PREFIX):
             self.errors.append(f"{endpoint}: {status}")
