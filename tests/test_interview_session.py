@@ -50,7 +50,7 @@ def test_interview_adapts_drills_down_and_reports(tmp_path: Path) -> None:
     t1 = session.answer("RAG хранит ключи. RAG ускоряет генерацию.")          # 10/10 -> up
     assert t1.grade.score == 10 and t1.next is not None and not t1.next.drill_down
     assert t1.next.level == "medium" and t1.next.item.topic == "LoRA"
-    t2 = session.answer("LoRA хранит ключи.")                                  # 5/10 -> drill-down
+    t2 = session.answer("LoRA хранит все ключи.")                                # 5/10 -> drill-down
     assert t2.next is not None and t2.next.drill_down and t2.next.text == "А что с ускорением?"
     assert t2.next.gap == "LoRA ускоряет генерацию"
     t3 = session.answer("LoRA ускоряет генерацию немного.")                    # drill-down graded on the gap only

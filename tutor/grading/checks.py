@@ -23,7 +23,10 @@ _INJECTION = re.compile(
     r"|(постав|дай|выстав|оцени)\w*[^.!?\n]{0,30}?(\b10\b|десят|максим|высш)"
     r"|\b(score|grade|оценк\w*|балл\w*)\s*[:=]\s*10\b|\b10\s*/\s*10\b|\b10\s+из\s+10\b"
     r"|\b(system|assistant|grader|judge|проверяющ\w*|экзаменатор\w*)\s*:"
-    r"|you\s+are\s+now|ты\s+теперь|new\s+instructions|новые\s+инструкции",
+    r"|you\s+are\s+now|ты\s+теперь|new\s+instructions|новые\s+инструкции"
+    r"|\bas\s+the\s+(grader|judge|examiner)|\b(mark|rate|judge)\w*\s+(every|all)\b"
+    r"|\b(every|all)\s+(key\s+)?points?\s+(is\s+|are\s+|as\s+)?covered"
+    r"|(все|каждый)\s+ключев\w+\s+пункт|оцени\w*\s+(его|ответ|меня)?\s*(как|на)\s+отлич",
     re.IGNORECASE,
 )
 

@@ -23,6 +23,7 @@ ERROR_PENALTY = 1.5
 MAX_PENALTY = 6.0
 OFF_TOPIC_CAP = 2.0
 COPY_CAP = 1.0
+MIN_COVER_WORDS = 4  # evidence shorter than this can be 'partly' at most
 CONFLICT_CAP = 3.0   # the answer states something the reference contradicts (swapped term / number / negation)
 
 
@@ -43,6 +44,8 @@ def verify_points(key_points: list[str], judgement: Judgement, evidence: list[st
     out = []
     for n, (point, ev) in enumerate(zip(key_points, evidence, strict=True), start=1):
         verdict = verdicts.get(n, "missed") if ev else "missed"
+        if verdict == "covered" and len(ev.split()) < MIN_COVER_WORDS:
+            verdict = "partly"  # a bare term ('Continuous batching.') names the topic, it explains nothing
         out.append(PointResult(point=point, verdict=verdict, evidence=ev if verdict != "missed" else ""))
     return out
 
