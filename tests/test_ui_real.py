@@ -67,7 +67,7 @@ def test_practice_grade_follow_up_progress_and_csv(auth_url):
     assert isinstance(g_card, str) and re.search(r"Score: <b>\d+\.\d</b> / 10", g_card), status
     assert "Key points" in g_card and "tutor-badge-" in g_card
     assert fu_line.startswith("**Follow-up:**"), fu_line
-    fu_card, _, _, _, fu_status = bob.predict("Тоже не знаю.", api_name="/follow_up")
+    fu_card, _, _, fu_status = bob.predict("Тоже не знаю.", api_name="/follow_up")
     assert "Score:" in fu_card, fu_status
     _, table, history, status = bob.predict(api_name="/progress")
     assert len(history["data"]) == before + 2 and [r[4] for r in history["data"][:2]] == ["graded"] * 2
