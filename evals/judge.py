@@ -22,7 +22,9 @@ class Claims(BaseModel):
 
 
 class GeneratedQuestions(BaseModel):
-    questions: list[str] = Field(min_length=N_QUESTIONS, max_length=N_QUESTIONS)
+    # each question bounded: a 1.5B judge can loop inside one string until max_tokens cuts the JSON
+    questions: list[Annotated[str, Field(max_length=200)]] = Field(min_length=N_QUESTIONS,
+                                                                   max_length=N_QUESTIONS)
     noncommittal: Literal[0, 1]
 
 
@@ -106,7 +108,7 @@ class Judge:
     def questions(self, answer: str) -> GeneratedQuestions:
         """Step 2 (answer relevancy): questions the answer would answer + noncommittal flag."""
         return self.llm.structured(self._messages("questions", answer=answer, n=N_QUESTIONS),
-                                   GeneratedQuestions, purpose="eval.questions", max_tokens=300)
+                                   GeneratedQuestions, purpose="eval.questions", max_tokens=400)
 
     def correctness(self, question: str, answer_claims: list[str],
                     reference_claims: list[str]) -> tuple[int, int, int]:
