@@ -105,6 +105,10 @@ class LLMClient:
     def structured(self, messages: list[Message], schema: type[T], *, purpose: str,
                    max_tokens: int = 1024, temperature: float = 0.0) -> T:
         payload = {**self._payload(messages, max_tokens, temperature), "response_format": response_format(schema)}
+        if temperature == 0.0:
+            # Judgements must repeat: llama.cpp's reused prompt prefix was computed in other batch
+            # shapes, which shifts logits enough to flip a greedy verdict. vLLM ignores the field.
+            payload["cache_prompt"] = False
         stats = CallStats(purpose, self.model)
         text, data = self._chat(payload, stats, messages)
         try:
