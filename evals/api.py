@@ -33,6 +33,10 @@ Suite = Literal["retrieval", "answers", "grading", "smoke", "all"]
 SUITES: tuple[str, ...] = ("retrieval", "answers", "grading", "smoke", "all")
 LABELLED_PATH = gd.DATA_DIR / "labelled_answers.jsonl"
 SMOKE = {"golden": 20, "answers": 2, "grading": 5, "injection": 1, "repeat": 0}
+# Each answered golden question costs one answer + five judge steps (~2-4 min on 2 CPU cores), so the
+# answers suite takes a sample by default: the golden file is interleaved by topic, so the first 12
+# items are 12 different topics. ``answers_limit=0`` runs all of them (hours on a CPU).
+ANSWERS_SAMPLE = 12
 
 __all__ = ["Report", "ReportSummary", "list_reports", "load_report", "run_suite", "SUITES"]
 
@@ -51,6 +55,14 @@ class LockedSearcher:
 
 def _take(items: Sequence[Any], n: int | None) -> list[Any]:
     return list(items if n is None else items[:n])
+
+
+def answers_sample(limit: int | None, answers_limit: int | None) -> int | None:
+    """How many golden questions the answers suite answers: ``answers_limit`` if given (0 = all),
+    else ``limit`` if given, else the default sample."""
+    if answers_limit is not None:
+        return None if answers_limit <= 0 else answers_limit
+    return limit if limit is not None else ANSWERS_SAMPLE
 
 
 def bank_items(services: Any) -> list[BankItem]:
@@ -84,7 +96,10 @@ def _answers(services: Any, limit: int | None, judge_llm: ChatLLM | None,
              progress: ProgressCb | None, notes: list[str]) -> SuiteResult:
     from tutor.answering import Tutor
 
-    golden = _take(_golden(services, notes), limit)
+    all_golden = _golden(services, notes)
+    golden = _take(all_golden, limit)
+    notes.append(f"answers suite: {len(golden)} of {len(all_golden)} golden questions "
+                 f"({len({g.topic for g in golden})} topics)")
     searcher = LockedSearcher(services.retriever, threading.Lock())
     tutor = Tutor(searcher, services.llm, services.settings)
     judge = Judge(judge_llm or services.llm)
@@ -118,10 +133,11 @@ def run_suite(services: Any, suite: str = "retrieval", limit: int | None = None,
               progress_cb: ProgressCb | None = None, judge: ChatLLM | None = None,
               judge_url: str | None = None, reports_dir: Path | None = None,
               thresholds_path: Path = THRESHOLDS_PATH, n_injection: int | None = None,
-              n_repeat: int | None = None) -> Report:
+              n_repeat: int | None = None, answers_limit: int | None = None) -> Report:
     """Run a suite, write reports/<timestamp>/ and return the Report (with delta and failures).
     ``n_injection`` / ``n_repeat``: how many labelled answers get an appended injection / are
-    graded 3 times in the grading suite (defaults 2 / 1)."""
+    graded 3 times in the grading suite (defaults 2 / 1). ``answers_limit``: golden questions the
+    answers suite answers (default ``limit``, else ANSWERS_SAMPLE; 0 = all)."""
     if suite not in SUITES:
         from tutor.errors import InputError
 
@@ -134,8 +150,8 @@ def run_suite(services: Any, suite: str = "retrieval", limit: int | None = None,
     if suite in ("retrieval", "all", "smoke"):
         results.append(_retrieval(services, limit, progress_cb, SMOKE["golden"] if smoke else None, notes))
     if suite in ("answers", "all", "smoke"):
-        results.append(_answers(services, SMOKE["answers"] if smoke else limit, judge_llm,
-                                progress_cb, notes))
+        n_answers = SMOKE["answers"] if smoke else answers_sample(limit, answers_limit)
+        results.append(_answers(services, n_answers, judge_llm, progress_cb, notes))
     if suite in ("grading", "all", "smoke"):
         extras = {k: v for k, v in (("n_injection", n_injection), ("n_repeat", n_repeat)) if v is not None}
         results.append(_grading(services, SMOKE["grading"] if smoke else limit, progress_cb, smoke, extras))

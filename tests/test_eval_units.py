@@ -228,3 +228,21 @@ def test_run_suite_retrieval_writes_report_and_delta(tmp_path: Path, monkeypatch
     assert second.previous_id == first.id
     assert all(not d.regression for d in second.delta)
     assert [s.id for s in api.list_reports(tmp_path / "reports")] == [second.id, first.id]
+
+
+def test_answers_sample_defaults_to_a_topic_spread_and_zero_means_all() -> None:
+    from evals import api
+
+    assert api.answers_sample(None, None) == api.ANSWERS_SAMPLE
+    assert api.answers_sample(5, None) == 5
+    assert api.answers_sample(5, 3) == 3
+    assert api.answers_sample(None, 0) is None
+
+
+def test_golden_file_is_interleaved_by_topic() -> None:
+    """The default answers sample relies on the first items covering different topics."""
+    from evals import api
+    from evals import golden as gd
+
+    first = gd.load_golden()[: api.ANSWERS_SAMPLE]
+    assert len({g.topic for g in first}) == len(first)

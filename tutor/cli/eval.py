@@ -52,6 +52,9 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         suite: str = typer.Option("retrieval", help="retrieval | answers | grading | smoke | all"),
         limit: int | None = typer.Option(None, help="Use only the first N items of each set."),
+        answers_limit: int | None = typer.Option(
+            None, help="Answers suite: golden questions to answer (default: --limit, else 12, one per "
+                       "topic; 0 = all 197, hours on a CPU)."),
         judge_url: str | None = typer.Option(None, help="OpenAI-compatible URL of the judge model "
                                                         "(default: the tutor's own LLM)."),
         as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
@@ -81,7 +84,7 @@ def register(app: typer.Typer) -> None:
         with Services(settings) as services:
             try:
                 report = run_suite(services, suite, limit, cb, judge_url=judge_url, reports_dir=out_dir,
-                                   n_injection=injections, n_repeat=repeats)
+                                   n_injection=injections, n_repeat=repeats, answers_limit=answers_limit)
             finally:
                 close()
         echo_json(report) if as_json else _print_report(report)
