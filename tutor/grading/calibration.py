@@ -41,6 +41,8 @@ class Graded(BaseModel):
     seconds: float
     flags: list[str] = Field(default_factory=list)
     error: str = Field("", description="Set when grading failed (the row is left out of the stats).")
+    detail: list[str] = Field(default_factory=list,
+                              description="Per-point 'verdict | point | evidence' and factual errors (for inspection).")
 
 
 class LabelStats(BaseModel):
@@ -161,7 +163,7 @@ def run_calibration(grader: Any, bank: Any, rows: list[LabelledAnswer], *, pairs
         try:
             g = grader.grade(row.question, row.answer, item=item)
             out = Graded(id=row.id, question_id=row.question_id, label=row.label, score=g.score,
-                         seconds=round(time.perf_counter() - t, 2), flags=g.flags)
+                         seconds=round(time.perf_counter() - t, 2), flags=g.flags, detail=_detail(g))
         except TutorError as err:
             out = Graded(id=row.id, question_id=row.question_id, label=row.label, score=0.0,
                          seconds=round(time.perf_counter() - t, 2), error=str(err))
@@ -190,6 +192,12 @@ def run_calibration(grader: Any, bank: Any, rows: list[LabelledAnswer], *, pairs
     return CalibrationReport(rows=graded + corpus + errors, labels=label_stats(graded + corpus), pairs_total=total,
                              pairs_ok=ok, corpus_pairs_total=c_total, corpus_pairs_ok=c_ok, repeats=repeats,
                              latency=latency)
+
+
+def _detail(g: Any) -> list[str]:
+    """'covered | key point | evidence' per point, then 'error: ...' and 'red flag: ...' lines."""
+    return ([f"{p.verdict} | {p.point} | {p.evidence}" for p in g.points]
+            + [f"error: {e}" for e in g.factual_errors] + [f"red flag: {f}" for f in g.red_flags])
 
 
 def dump_rows(report: CalibrationReport, path: Path | str) -> None:
