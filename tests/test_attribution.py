@@ -1,0 +1,155 @@
+"""The citation checker (tutor/attribution.py) with a deterministic keyword embedder."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from tests.fakes import FakeLLM
+from tests.test_answer_flow import SETTINGS, FakeSearcher, hit
+from tutor.answering import Tutor
+from tutor.attribution import Attributor, Score, Thresholds, attribute_text, lexical, split_segments
+from tutor.types import Citation
+
+# each topic is one axis: a text's vector counts the topic words it contains
+TOPICS = [("lora", "low-rank", "низкоранг", "адаптер", "adapter"), ("kv", "cache", "кэш"),
+          ("dpo", "ppo", "reward", "награ"), ("борщ", "свёкл", "beet")]
+
+
+class TopicEmbedder:
+    dim = len(TOPICS) + 1
+
+    def __init__(self) -> None:
+        self.documents: list[str] = []
+        self.queries: list[str] = []
+
+    def _vec(self, text: str) -> list[float]:
+        low = text.lower()
+        v = [float(sum(low.count(w) for w in words)) for words in TOPICS] + [0.3]  # + a shared bias
+        n = math.sqrt(sum(x * x for x in v))
+        return [x / n for x in v]
+
+    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
+        self.documents.extend(texts)
+        return [self._vec(t) for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        self.queries.append(text)
+        return self._vec(text)
+
+
+def src(n: int, text: str) -> Citation:
+    return Citation(n=n, chunk_id=f"c{n}", doc="notes.txt", section=f"S{n}", text=text)
+
+
+SOURCES = [
+    src(1, "LoRA: обучаем low-rank адаптеры A и B, W = W0 + BA; веса базовой модели заморожены, "
+           "число обучаемых параметров падает в сотни раз."),
+    src(2, "KV cache хранит keys и values прошлых токенов, поэтому декодирование не пересчитывает "
+           "attention для всего префикса; память кэша растёт с длиной контекста."),
+    src(3, "DPO оптимизирует политику напрямую по парам предпочтений, без reward model и без PPO."),
+]
+
+
+def run(text: str, th: Thresholds | None = None):
+    return Attributor(TopicEmbedder(), **({"thresholds": th} if th else {})).attribute(text, SOURCES)
+
+
+# --- splitting -----------------------------------------------------------------------------------
+def test_split_sentences_lists_abbreviations_and_code():
+    text = ("Вот что говорят заметки:\n1. LoRA обучает адаптеры, т.е. матрицы A и B [1]. Это дёшево.\n"
+            "- KV cache stores keys, e.g. for 2.5x speed. It grows with context!\n```python\nx[0] = 1. Next\n```\nИтак.")
+    segs = split_segments(text)
+    assert [(s.kind, s.text) for s in segs] == [
+        ("framing", "Вот что говорят заметки:"),
+        ("claim", "1. LoRA обучает адаптеры, т.е. матрицы A и B [1]."),
+        ("framing", "Это дёшево."),  # one content term: nothing checkable
+        ("claim", "- KV cache stores keys, e.g. for 2.5x speed."),
+        ("claim", "It grows with context!"),
+        ("code", "```python\nx[0] = 1. Next\n```"),
+        ("framing", "Итак."),
+    ]
+    assert all(text[s.start:s.end] == s.text for s in segs)
+
+
+def test_lexical_uses_stems_across_forms():
+    share, shared = lexical("Адаптеры LoRA обучаются", "LoRA: обучаем адаптер")
+    assert shared == 3 and share == 1.0
+    assert lexical("рецепт борща", SOURCES[0].text) == (0.0, 0)
+
+
+# --- decisions -----------------------------------------------------------------------------------
+def test_supported_uncited_claims_get_the_supporting_source_ru_and_en():
+    out = run("LoRA обучает low-rank адаптеры A и B вместо полных весов.\n"
+              "The KV cache stores keys and values of past tokens, so decoding skips recomputation.")
+    assert out.text == ("LoRA обучает low-rank адаптеры A и B вместо полных весов [1].\n"
+                        "The KV cache stores keys and values of past tokens, so decoding skips "
+                        "recomputation [2].")
+    assert out.matched == [1, 2] and [c.action for c in out.changes] == ["added", "added"]
+    assert out.claims == 2 and out.uncited == 0
+
+
+def test_unsupported_claim_stays_uncited():
+    out = run("Борщ варят со свёклой и капустой.")
+    assert out.text == "Борщ варят со свёклой и капустой." and out.matched == [] and out.uncited == 1
+
+
+def test_framing_needs_no_citation_and_code_is_untouched():
+    text = "Вот что говорят заметки:\n```\ncache[1] = lora_adapter(x)\n```"
+    out = run(text)
+    assert out.text == text and out.claims == 0 and out.changes == []
+
+
+def test_model_citation_on_the_right_source_is_kept():
+    text = "DPO обходится без reward model и без PPO [3]."
+    out = run(text)
+    assert out.text == text and out.changes == [] and out.matched == []
+
+
+def test_wrong_number_is_moved_to_the_supporting_source():
+    out = run("LoRA замораживает веса базовой модели и обучает low-rank адаптеры [3].")
+    assert out.text == "LoRA замораживает веса базовой модели и обучает low-rank адаптеры [1]."
+    assert [(c.action, c.old, c.new) for c in out.changes] == [("moved", 3, 1)]
+    assert out.matched == [1]
+
+
+def test_wrong_number_with_no_support_is_dropped():
+    out = run("Борщ варят со свёклой и капустой [2].")
+    assert out.text == "Борщ варят со свёклой и капустой."
+    assert [(c.action, c.old, c.new) for c in out.changes] == [("dropped", 2, None)]
+
+
+def test_both_checks_must_pass():
+    scores = {0: {1: Score(1, dense=0.9, lexical=0.1, shared=1), 2: Score(2, dense=0.2, lexical=0.9, shared=5)}}
+    text = "LoRA adapters are cheap to train today."
+    out = attribute_text(text, split_segments(text), scores, Thresholds())
+    assert out.text == text and out.uncited == 1
+    scores[0][2] = Score(2, dense=0.6, lexical=0.6, shared=3)
+    assert attribute_text(text, split_segments(text), scores).text == "LoRA adapters are cheap to train today [2]."
+
+
+def test_source_vectors_are_cached_between_answers():
+    emb = TopicEmbedder()
+    att = Attributor(emb)
+    att.attribute("LoRA обучает low-rank адаптеры A и B.", SOURCES)
+    att.attribute("KV cache хранит keys и values прошлых токенов.", SOURCES)
+    assert len(emb.documents) == len(SOURCES) and len(emb.queries) == 2
+
+
+# --- through the Tutor ---------------------------------------------------------------------------
+def test_tutor_marks_checker_citations_as_matched_and_drops_the_no_source_note():
+    hits = [hit(1, SOURCES[0].text), hit(2, SOURCES[1].text)]
+    tutor = Tutor(FakeSearcher(hits), FakeLLM("LoRA обучает low-rank адаптеры A и B. KV cache хранит "
+                                             "keys и values [2]."), SETTINGS, attributor=Attributor(TopicEmbedder()))
+    ans = tutor.ask("Что такое LoRA?")
+    assert ans.text == "LoRA обучает low-rank адаптеры A и B [1]. KV cache хранит keys и values [2]."
+    assert [(c.n, c.origin) for c in ans.citations] == [(1, "matched"), (2, "model")]
+    assert ans.citation_check == {"claims": 2, "uncited": 0, "added": 1, "moved": 0, "dropped": 0}
+    assert "attribute_s" in ans.timings and "⚠" not in ans.text
+
+
+def test_tutor_keeps_the_no_source_note_when_nothing_supports_the_answer():
+    tutor = Tutor(FakeSearcher([hit(1, SOURCES[0].text)]), FakeLLM("Борщ варят со свёклой и капустой."),
+                  SETTINGS, attributor=Attributor(TopicEmbedder()))
+    ans = tutor.ask("Что такое LoRA?")
+    assert ans.citations == [] and "⚠" in ans.text and ans.citation_check["uncited"] == 1

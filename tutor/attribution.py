@@ -1,0 +1,289 @@
+"""Post-hoc attribution: every claim of an answer names a numbered source that supports it.
+
+The small model often writes a correct answer and forgets the ``[n]`` markers, or puts a marker on
+the wrong source. After ``citations.check_citations`` this module
+
+1. splits the answer into segments (sentences, list items, lines; fenced code is left alone);
+2. marks pure framing ("Вот что говорят заметки:", "Differences:") as needing no citation;
+3. for every claim, scores each source twice: **dense** (cosine of the claim embedded as a query
+   vs the source text embedded as a document, through the app's ``Embedder`` port) and **lexical**
+   (share of the claim's stemmed content terms found in the source, ``ingest.sparse.terms``);
+   a source *supports* a claim only when both pass their thresholds (calibrated on real answers,
+   docs/answering.md);
+4. a claim with no marker gets ``[n]`` of its best supporting source (none -> left uncited: no
+   citation is better than a wrong one); a model-written ``[n]`` whose source shares nothing with
+   its claim (both scores under the *wrong* thresholds) is moved to the supporting source or dropped.
+
+Pure logic plus the ``Attributor`` class, which only talks to the ``Embedder`` port (vectors of
+source texts are cached by chunk id + text, claims by the embedder's own query cache).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from ingest.sparse import terms
+from tutor.ports import Embedder
+from tutor.types import Citation
+
+SegmentKind = Literal["claim", "framing", "code", "blank"]
+
+_FENCE = re.compile(r"```.*?(?:```|$)", re.S)
+_MARK = re.compile(r"\[(\d{1,3})\]")
+_MARKS_AT_END = re.compile(r"(?:\s*\[\d{1,3}\])+\s*$")
+# a sentence ends at . ! ? … (plus closing quotes/brackets and any [n] markers) before a space and
+# something that can start a sentence
+_END = re.compile(r"[.!?…][»\"')]*(?:\s*\[\d{1,3}\])*(?=\s+[«\"(*\-–—A-ZА-ЯЁ0-9])")
+_ABBREV = {"e.g", "i.e", "vs", "etc", "т.е", "т.к", "т.д", "т.п", "др", "см", "напр", "т.н", "mr", "dr",
+           "fig", "eq", "approx", "ср", "гл", "стр", "рис"}
+_LIST_HEAD = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)])\s+")
+_MD = re.compile(r"[*_`#>|]+")
+_WORD = re.compile(r"\w+", re.U)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Support = dense >= ``dense`` AND lexical >= ``lexical`` AND >= ``min_shared`` shared terms.
+    A model citation is wrong when dense < ``wrong_dense`` AND no content term is shared.
+    Values calibrated on real answers (docs/answering.md, scripts/attribution_calibrate.py)."""
+
+    dense: float = 0.40
+    lexical: float = 0.30
+    min_shared: int = 2
+    wrong_dense: float = 0.30
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+@dataclass(frozen=True)
+class Segment:
+    """``text`` is ``answer[start:end]``; ``kind`` says whether it needs a citation."""
+
+    start: int
+    end: int
+    text: str
+    kind: SegmentKind
+
+
+class Change(BaseModel):
+    claim: str = Field(description="The claim text (markers removed).")
+    action: Literal["added", "moved", "dropped"]
+    old: int | None = Field(None, description="The model's number (moved / dropped).")
+    new: int | None = Field(None, description="The checker's number (added / moved).")
+
+
+class Attribution(BaseModel):
+    text: str = Field(description="Answer text with matched [n] added and wrong ones fixed.")
+    matched: list[int] = Field(default_factory=list, description="Numbers added by the checker only.")
+    changes: list[Change] = Field(default_factory=list)
+    claims: int = Field(0, description="Segments that needed a citation.")
+    uncited: int = Field(0, description="Claims still without a citation (nothing supports them).")
+    seconds: float = 0.0
+
+
+# --- splitting -----------------------------------------------------------------------------------
+def _sentence_ends(line: str) -> list[int]:
+    """Offsets in ``line`` after which a new sentence starts (abbreviations and decimals kept)."""
+    ends = []
+    for m in _END.finditer(line):
+        before = line[:m.start()].rsplit(None, 1)
+        word = before[-1].lower().rstrip(".") if before else ""
+        if word in _ABBREV:
+            continue
+        if word.isdigit() and line[:m.start()].strip() == word:
+            continue  # "1. Item": a list number, not a sentence
+        ends.append(m.end())
+    return ends
+
+
+def _kind(text: str) -> SegmentKind:
+    bare = _LIST_HEAD.sub("", _MD.sub(" ", _MARK.sub(" ", text))).strip()
+    if not bare:
+        return "blank"
+    content = terms(bare)
+    if bare.endswith(":") and len(_WORD.findall(bare)) <= 12:
+        return "framing"  # "Вот что говорят заметки:", "Отличия:", "Differences between A and B:"
+    if len(content) < 2:
+        return "framing"  # "Итак.", "Yes." - nothing checkable
+    return "claim"
+
+
+def split_segments(text: str) -> list[Segment]:
+    """Sentences, list items and lines of ``text``; fenced code blocks are single ``code`` segments.
+
+    'LoRA adds A and B [1]. It is cheap.' -> ['LoRA adds A and B [1].', 'It is cheap.'] (claims)
+    """
+    out: list[Segment] = []
+    pos = 0
+    for m in list(_FENCE.finditer(text)) + [None]:
+        stop = m.start() if m else len(text)
+        _split_prose(text, pos, stop, out)
+        if m:
+            out.append(Segment(m.start(), m.end(), m.group(0), "code"))
+            pos = m.end()
+    return out
+
+
+def _split_prose(text: str, start: int, stop: int, out: list[Segment]) -> None:
+    offset = start
+    for line in text[start:stop].splitlines(keepends=True):
+        cuts = [0, *_sentence_ends(line), len(line)]
+        for a, b in zip(cuts, cuts[1:], strict=False):
+            piece = line[a:b]
+            lead = len(piece) - len(piece.lstrip())
+            body = piece.strip()
+            if body:
+                s = offset + a + lead
+                out.append(Segment(s, s + len(body), body, _kind(body)))
+        offset += len(line)
+
+
+# --- scoring -------------------------------------------------------------------------------------
+def claim_text(segment: str) -> str:
+    """The claim without markers, list bullets or markdown: what gets embedded and compared."""
+    return " ".join(_LIST_HEAD.sub("", _MD.sub(" ", _MARK.sub(" ", segment))).split())
+
+
+def lexical(claim: str, source: str) -> tuple[float, int]:
+    """(share of the claim's content terms found in the source, number shared).
+
+    lexical('LoRA trains low-rank matrices', 'LoRA: low-rank адаптеры') -> (0.5, 2)
+    """
+    mine = set(terms(claim))
+    if not mine:
+        return 0.0, 0
+    shared = len(mine & set(terms(source)))
+    return shared / len(mine), shared
+
+
+def dot(a: Sequence[float], b: Sequence[float]) -> float:
+    return float(sum(x * y for x, y in zip(a, b, strict=False)))
+
+
+@dataclass(frozen=True)
+class Score:
+    n: int
+    dense: float
+    lexical: float
+    shared: int
+
+    def supports(self, th: Thresholds) -> bool:
+        return self.dense >= th.dense and self.lexical >= th.lexical and self.shared >= th.min_shared
+
+    def is_wrong(self, th: Thresholds) -> bool:
+        return self.dense < th.wrong_dense and self.shared == 0
+
+
+def best_support(scores: Sequence[Score], th: Thresholds) -> Score | None:
+    ok = [s for s in scores if s.supports(th)]
+    return max(ok, key=lambda s: (s.dense + s.lexical, -s.n)) if ok else None
+
+
+def _place(segment: str, n: int) -> str:
+    """Put ``[n]`` at the end of the claim, before its final punctuation: 'A is B.' -> 'A is B [n].'"""
+    body = _MARKS_AT_END.sub("", segment)
+    m = re.search(r"[.!?…;:,]*$", body)
+    cut = m.start() if m else len(body)
+    return f"{body[:cut].rstrip()} [{n}]{body[cut:]}"
+
+
+def _fix(segment: str, scores: dict[int, Score], th: Thresholds,
+         changes: list[Change]) -> tuple[str, bool]:
+    """Rewrite one claim's markers; returns (new text, cited?)."""
+    claim = claim_text(segment)
+    cited = [int(x) for x in _MARK.findall(segment) if int(x) in scores]
+    best = best_support(list(scores.values()), th)
+    if not cited:
+        if best is None:
+            return segment, False
+        changes.append(Change(claim=claim, action="added", new=best.n))
+        return _place(segment, best.n), True
+    wrong = [n for n in cited if scores[n].is_wrong(th)]
+    if not wrong:
+        return segment, True
+    kept = [n for n in cited if n not in wrong]
+    for n in wrong:
+        repl = best.n if best is not None and not kept else None
+        changes.append(Change(claim=claim, action="moved" if repl else "dropped", old=n, new=repl))
+        segment = re.sub(rf"\s?\[{n}\]", f" [{repl}]" if repl else "", segment, count=1)
+        if repl:
+            kept.append(repl)
+    return segment, bool(kept)
+
+
+def attribute_text(text: str, segments: Sequence[Segment], scores: dict[int, dict[int, Score]],
+                   th: Thresholds = DEFAULT_THRESHOLDS) -> Attribution:
+    """Apply the decisions: ``scores[i][n]`` scores claim segment ``i`` against source ``n``."""
+    parts: list[str] = []
+    pos = 0
+    changes: list[Change] = []
+    claims = uncited = 0
+    for i, seg in enumerate(segments):
+        parts.append(text[pos:seg.start])
+        new = seg.text
+        if seg.kind == "claim" and i in scores:
+            claims += 1
+            new, ok = _fix(seg.text, scores[i], th, changes)
+            uncited += not ok
+        parts.append(new)
+        pos = seg.end
+    parts.append(text[pos:])
+    out = "".join(parts)
+    model = {int(x) for s in segments for x in _MARK.findall(s.text)}
+    final = {int(x) for x in _MARK.findall(out)}
+    return Attribution(text=out, matched=sorted(final - model), changes=changes, claims=claims,
+                       uncited=uncited)
+
+
+# --- the adapter-facing part ---------------------------------------------------------------------
+class Attributor:
+    """Scores claims against sources with the ``Embedder`` port and applies ``attribute_text``."""
+
+    def __init__(self, embedder: Embedder, thresholds: Thresholds = DEFAULT_THRESHOLDS,
+                 cache_size: int = 256) -> None:
+        self.embedder = embedder
+        self.thresholds = thresholds
+        self._vectors: OrderedDict[str, list[float]] = OrderedDict()
+        self._cache_size = cache_size
+
+    def _source_vectors(self, sources: Sequence[Citation]) -> dict[int, list[float]]:
+        keys = {s.n: s.chunk_id + ":" + hashlib.blake2b(s.text.encode(), digest_size=8).hexdigest()
+                for s in sources}
+        missing = [s for s in sources if keys[s.n] not in self._vectors]
+        for s, vec in zip(missing, self.embedder.embed_documents([s.text for s in missing]), strict=True):
+            self._vectors[keys[s.n]] = vec
+        for key in keys.values():
+            self._vectors.move_to_end(key)
+        while len(self._vectors) > self._cache_size:
+            self._vectors.popitem(last=False)
+        return {n: self._vectors[k] for n, k in keys.items()}
+
+    def score(self, segments: Sequence[Segment], sources: Sequence[Citation]) -> dict[int, dict[int, Score]]:
+        """Scores of every claim segment against every source (empty when there is nothing to do)."""
+        claims = {i: claim_text(s.text) for i, s in enumerate(segments) if s.kind == "claim"}
+        if not claims or not sources:
+            return {}
+        src_vecs = self._source_vectors(sources)
+        out: dict[int, dict[int, Score]] = {}
+        for i, claim in claims.items():
+            qvec = self.embedder.embed_query(claim)
+            out[i] = {}
+            for s in sources:
+                share, shared = lexical(claim, s.text)
+                out[i][s.n] = Score(s.n, dot(qvec, src_vecs[s.n]), share, shared)
+        return out
+
+    def attribute(self, text: str, sources: Sequence[Citation]) -> Attribution:
+        t0 = time.perf_counter()
+        segments = split_segments(text)
+        result = attribute_text(text, segments, self.score(segments, sources), self.thresholds)
+        return result.model_copy(update={"seconds": time.perf_counter() - t0})
