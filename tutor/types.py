@@ -76,6 +76,9 @@ class Citation(BaseModel):
     doc: str
     section: str
     text: str = Field("", description="The chunk text, for source cards.")
+    origin: Literal["model", "matched"] = Field(
+        "model", description="'model': the LLM wrote this [n]; 'matched': only the citation checker "
+                             "(tutor.attribution) attached it to a claim the source supports.")
 
 
 class Answer(BaseModel):
@@ -86,3 +89,6 @@ class Answer(BaseModel):
     covered: bool = Field(True, description="False when the notes don't cover the question.")
     lang: Lang = "ru"
     timings: dict[str, float] = Field(default_factory=dict, description="Seconds per stage.")
+    citation_check: dict[str, int] = Field(
+        default_factory=dict, description="What the citation checker did: claims, added, moved, "
+                                          "dropped, uncited (empty when it did not run).")
