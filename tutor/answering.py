@@ -15,6 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from tutor.attribution import Attributor
 from tutor.citations import check_citations, fit_sources, sources_from_hits
 from tutor.conversation import Turn, needs_rewrite, rewrite_query, trim_history
 from tutor.errors import InputError, LLMOutputError
@@ -70,11 +71,14 @@ def question_lang(question: str, history: Sequence[Turn]) -> Lang:
 
 class Tutor:
     def __init__(self, retriever: Searcher, llm: ChatLLM, settings: Settings, *,
-                 prompt_tokens: int = PROMPT_TOKENS) -> None:
+                 prompt_tokens: int = PROMPT_TOKENS, attributor: Attributor | None = None) -> None:
+        """``attributor`` (``Attributor(services.embedder)``) checks every claim against the
+        sources after generation; without it only the [n] numbers are checked."""
         self.retriever = retriever
         self.llm = llm
         self.settings = settings
         self.prompt_tokens = prompt_tokens
+        self.attributor = attributor
 
     def ask(self, question: str, history: list[Turn] | None = None,
             filters: Filters | None = None) -> Answer:
@@ -138,13 +142,24 @@ class Tutor:
             raise LLMOutputError("The model returned an empty answer.", raw=raw,
                                  hint="Ask again; if it keeps happening, check the LLM server.")
         checked = check_citations(raw, sources)
-        text = checked.text
-        if not checked.citations:
-            text += "\n\n" + phrase("no_citation", base.lang)
         if checked.removed:
             log.info("removed citations with no source: %s", checked.removed)
+        text, citations, report = checked.text, checked.citations, {}
+        if self.attributor is not None:
+            att = self.attributor.attribute(text, sources)
+            timings["attribute_s"] = att.seconds
+            report = {"claims": att.claims, "uncited": att.uncited, **{
+                a: sum(c.action == a for c in att.changes) for a in ("added", "moved", "dropped")}}
+            log.info("citation check: %s in %.2f s; %s", report, att.seconds,
+                     [c.model_dump(exclude_none=True) for c in att.changes])
+            text = att.text
+            citations = [s.model_copy(update={"origin": "matched" if s.n in att.matched else "model"})
+                         for s in check_citations(text, sources).citations]
+        if not citations:
+            text += "\n\n" + phrase("no_citation", base.lang)
         timings["total_s"] = time.perf_counter() - t0
-        return base.model_copy(update={"text": text, "citations": checked.citations, "timings": timings})
+        return base.model_copy(update={"text": text, "citations": citations, "timings": timings,
+                                       "citation_check": report})
 
     def _budget(self) -> int:
         window = self.llm.context_window - self.settings.answer_max_tokens - SAFETY_TOKENS

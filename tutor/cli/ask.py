@@ -21,23 +21,27 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def _tutor(services: Any) -> Any:
     from tutor.answering import Tutor
+    from tutor.attribution import Attributor
 
-    return Tutor(services.retriever, services.llm, services.settings)
+    return Tutor(services.retriever, services.llm, services.settings,
+                 attributor=Attributor(services.embedder))
 
 
 def answer_json(ans: Answer) -> dict[str, Any]:
     """The `tutor ask --json` document."""
-    keys = ("rewrite_s", "retrieve_s", "ttft_s", "generate_s", "total_s")
+    keys = ("rewrite_s", "retrieve_s", "ttft_s", "generate_s", "attribute_s", "total_s")
     return {"question": ans.question, "rewritten_query": ans.rewritten_query, "answer": ans.text,
             "covered": ans.covered, "lang": ans.lang,
             "citations": [{"n": c.n, "doc": c.doc, "section": c.section, "chunk_id": c.chunk_id,
-                           "text": c.text} for c in ans.citations],
+                           "origin": c.origin, "text": c.text} for c in ans.citations],
+            "citation_check": ans.citation_check,
             "timings": {k: round(ans.timings[k], 3) for k in keys if k in ans.timings}}
 
 
 def _show_sources(sources: list[Citation], verbose: bool) -> None:
     for c in sources:
-        typer.secho(f"  [{c.n}] {c.doc} — {c.section}", fg=typer.colors.CYAN)
+        how = "  (matched by the checker: the model did not cite it)" if c.origin == "matched" else ""
+        typer.secho(f"  [{c.n}] {c.doc} — {c.section}{how}", fg=typer.colors.CYAN)
         if verbose:
             typer.echo("      " + c.text[:300].replace("\n", " ") + ("…" if len(c.text) > 300 else ""))
 
