@@ -27,6 +27,14 @@ def test_source_cards_show_exact_text_escaped():
     assert "line1<br>&lt;script&gt;alert(1)&lt;/script&gt;" in cards
     assert "<script>" not in cards and "<img" not in cards
     assert "No sources" in source_cards([])
+    assert "matched by the checker" not in cards
+
+
+def test_source_card_says_when_the_checker_matched_the_citation():
+    cards = source_cards([Citation(n=1, chunk_id="a", doc="d", section="s", text="t"),
+                          Citation(n=2, chunk_id="b", doc="d", section="s", text="t", origin="matched")])
+    first, second = cards.split("</details>")[:2]
+    assert "matched by the checker" not in first and "matched by the checker" in second
 
 
 def test_question_and_grade_cards_escape_everything():

@@ -29,6 +29,13 @@ def _p(text: str) -> str:
     return escape(text).replace("\n", "<br>")
 
 
+def _origin(c: Citation) -> str:
+    if c.origin != "matched":
+        return ""
+    return (" <span class='tutor-matched' title='The model did not cite this source; the citation "
+            "checker matched it to the claim by meaning and shared terms.'>· matched by the checker</span>")
+
+
 def source_cards(citations: list[Citation]) -> str:
     """Source cards: [n] doc / section header and the exact chunk text, all escaped."""
     if not citations:
@@ -37,7 +44,7 @@ def source_cards(citations: list[Citation]) -> str:
     for c in citations:
         cards.append(
             "<details class='tutor-card' open>"
-            f"<summary><b>[{c.n}]</b> {escape(c.doc)} — <i>{escape(c.section)}</i></summary>"
+            f"<summary><b>[{c.n}]</b> {escape(c.doc)} — <i>{escape(c.section)}</i>{_origin(c)}</summary>"
             f"<div class='tutor-chunk'>{_p(c.text)}</div></details>"
         )
     return "<div class='tutor-sources'>" + "".join(cards) + "</div>"

@@ -80,8 +80,10 @@ class ServicesBackend:
 
     def _tutor(self) -> Any:
         from tutor.answering import Tutor
+        from tutor.attribution import Attributor
 
-        return Tutor(self._searcher(), self.services.llm, self.settings)
+        return Tutor(self._searcher(), self.services.llm, self.settings,
+                     attributor=Attributor(self.services.embedder))
 
     def _grader(self) -> Any:
         with self._lock:
