@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -254,18 +255,23 @@ class Attributor:
         self.thresholds = thresholds
         self._vectors: OrderedDict[str, list[float]] = OrderedDict()
         self._cache_size = cache_size
+        self._lock = threading.Lock()  # the UI shares one Attributor between requests
 
     def _source_vectors(self, sources: Sequence[Citation]) -> dict[int, list[float]]:
         keys = {s.n: s.chunk_id + ":" + hashlib.blake2b(s.text.encode(), digest_size=8).hexdigest()
                 for s in sources}
-        missing = [s for s in sources if keys[s.n] not in self._vectors]
-        for s, vec in zip(missing, self.embedder.embed_documents([s.text for s in missing]), strict=True):
-            self._vectors[keys[s.n]] = vec
-        for key in keys.values():
-            self._vectors.move_to_end(key)
-        while len(self._vectors) > self._cache_size:
-            self._vectors.popitem(last=False)
-        return {n: self._vectors[k] for n, k in keys.items()}
+        with self._lock:
+            found = {n: self._vectors[k] for n, k in keys.items() if k in self._vectors}
+        missing = [s for s in sources if s.n not in found]
+        vecs = self.embedder.embed_documents([s.text for s in missing]) if missing else []
+        found.update({s.n: v for s, v in zip(missing, vecs, strict=True)})
+        with self._lock:
+            for n, key in keys.items():
+                self._vectors[key] = found[n]
+                self._vectors.move_to_end(key)
+            while len(self._vectors) > self._cache_size:
+                self._vectors.popitem(last=False)
+        return found
 
     def score(self, segments: Sequence[Segment], sources: Sequence[Citation]) -> dict[int, dict[int, Score]]:
         """Scores of every claim segment against every source (empty when there is nothing to do)."""

@@ -82,8 +82,9 @@ class ServicesBackend:
         from tutor.answering import Tutor
         from tutor.attribution import Attributor
 
-        return Tutor(self._searcher(), self.services.llm, self.settings,
-                     attributor=Attributor(self.services.embedder))
+        with self._lock:  # one checker per backend: its source-vector cache outlives a request
+            attributor = self.__dict__.setdefault("_attributor_obj", Attributor(self.services.embedder))
+        return Tutor(self._searcher(), self.services.llm, self.settings, attributor=attributor)
 
     def _grader(self) -> Any:
         with self._lock:
