@@ -51,6 +51,12 @@ class Settings(BaseSettings):
                                                    "see docs/retrieval.md for the measured quality cost).")
     embed_threads: int = Field(1, description="torch CPU threads for the embedder (0 = torch default). "
                                               "1 is fastest when the CPU is shared with the LLM.")
+    embed_query_backend: Literal["auto", "onnx-int8", "torch"] = Field(
+        "auto", description="Query encoder: 'onnx-int8' = ONNX Runtime int8 graph built by `tutor models fetch` "
+                            "(faster per query; docs/retrieval.md); 'torch' = the document model; 'auto' = "
+                            "onnx-int8 when built (default model, embed_quantize on), else torch.")
+    embed_query_threads: int = Field(1, description="ONNX Runtime intra-op threads of the int8 query encoder "
+                                                    "(0 = ORT default).")
 
     llm_base_url: str = Field("", description="OpenAI-compatible base URL (vLLM: http://host:8000/v1); "
                                               "empty = start the embedded llama.cpp engine.")
