@@ -7,30 +7,44 @@ is serialised behind a lock.
 
 from __future__ import annotations
 
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from ingest.sparse import terms
 from tutor.answering import Tutor
+from tutor.attribution import Attributor, split_segments
 from tutor.conversation import Turn
 from tutor.language import detect_lang
 from tutor.types import Answer
 
 pytestmark = pytest.mark.slow
 
-# (question, expected answer language, key terms: a cited chunk must contain one of them)
+# (question, expected answer language, topic terms: a cited chunk must contain one of them,
+#  facts: some sentence of the answer states one of them, cites [n], and chunk n holds the same fact)
 CASES = [
-    ("В чём разница между BPE и WordPiece?", "ru", ["WordPiece", "BPE"]),
-    ("What is LoRA and why does it reduce the number of trainable parameters?", "en", ["LoRA"]),
-    ("Что такое KV cache и зачем он нужен?", "ru", ["KV cache", "KV-cache", "KV кэш"]),
-    ("How does speculative decoding speed up inference?", "en", ["speculative"]),
-    ("Чем DPO отличается от RLHF с PPO?", "ru", ["DPO"]),
-    ("What is Mixture of Experts and how does token routing work?", "en", ["MoE", "expert"]),
-    ("Какие метрики RAGAS используют для оценки RAG?", "ru", ["RAGAS", "faithfulness"]),
-    ("Чем GPTQ отличается от AWQ?", "ru", ["GPTQ", "AWQ"]),
-    ("How does GQA differ from MQA?", "en", ["GQA"]),
-    ("Зачем нужен FlashAttention?", "ru", ["FlashAttention"]),
+    ("В чём разница между BPE и WordPiece?", "ru", ["WordPiece", "BPE"],
+     ["частот", "frequen", "likelihood", "правдоподоб", "GPT", "BERT", "##"]),
+    ("What is LoRA and why does it reduce the number of trainable parameters?", "en", ["LoRA"],
+     ["low-rank", "rank", "ранг", "матриц", "matri", "frozen", "freez", "заморож"]),
+    ("Что такое KV cache и зачем он нужен?", "ru", ["KV cache", "KV-cache", "KV кэш"],
+     ["key", "value", "ключ", "значени", "пересчит", "recomput", "памят", "memory"]),
+    ("How does speculative decoding speed up inference?", "en", ["speculative"],
+     ["draft", "черновик", "target", "verif", "провер", "accept", "приним"]),
+    ("Чем DPO отличается от RLHF с PPO?", "ru", ["DPO"],
+     ["reward", "награ", "preference", "предпочт", "policy", "политик", "стабил", "stable"]),
+    ("What is Mixture of Experts and how does token routing work?", "en", ["MoE", "expert"],
+     ["router", "routing", "маршрут", "gate", "gating", "top-", "FFN", "sparse"]),
+    ("Какие метрики RAGAS используют для оценки RAG?", "ru", ["RAGAS", "faithfulness"],
+     ["faithfulness", "relevan", "precision", "recall"]),
+    ("Чем GPTQ отличается от AWQ?", "ru", ["GPTQ", "AWQ"],
+     ["activation", "активац", "hessian", "гессиан", "second-order", "второго порядка", "salient"]),
+    ("How does GQA differ from MQA?", "en", ["GQA"],
+     ["head", "голов", "group", "групп"]),
+    ("Зачем нужен FlashAttention?", "ru", ["FlashAttention"],
+     ["SRAM", "HBM", "tiling", "памят", "memory", "fused", "kernel"]),
 ]
 
 
@@ -96,7 +110,8 @@ def llm(ingested_services):
 
 @pytest.fixture(scope="module")
 def tutor(ingested_services, llm):
-    return Tutor(LockedSearcher(ingested_services.retriever), llm, ingested_services.settings)
+    return Tutor(LockedSearcher(ingested_services.retriever), llm, ingested_services.settings,
+                 attributor=Attributor(ingested_services.embedder))
 
 
 def _has_term(text: str, terms: list[str]) -> bool:
@@ -123,17 +138,45 @@ def test_ten_real_questions_get_answers_citing_chunks_on_the_topic(tutor):
     with ThreadPoolExecutor(max_workers=2) as pool:
         answers: list[Answer] = list(pool.map(lambda c: tutor.ask(c[0]), CASES))
     problems = []
-    for (question, lang, terms), ans in zip(CASES, answers, strict=True):
+    for (question, lang, topic, facts), ans in zip(CASES, answers, strict=True):
         cited = [c.text for c in ans.citations]
+        claims = _cited_claims(ans)
         if not ans.covered or not cited:
             problems.append(f"{question!r}: no valid citation: {ans.text[:200]!r}")
-        elif not any(_has_term(t, terms) for t in cited):
-            problems.append(f"{question!r}: cited chunks lack {terms}: {[c.section for c in ans.citations]}")
+        elif not any(_has_term(t, topic) for t in cited):
+            problems.append(f"{question!r}: cited chunks lack {topic}: {[c.section for c in ans.citations]}")
+        elif not any(_fact_in_chunk(claim, chunks, facts) for claim, chunks in claims):
+            problems.append(f"{question!r}: no cited sentence states one of {facts} found in its chunk: "
+                            f"{ans.text[:300]!r}")
+        unrelated = [claim for claim, chunks in claims if not _shares_a_term(claim, chunks)]
+        if unrelated:
+            problems.append(f"{question!r}: cited chunk shares no term with its sentence: {unrelated}")
         if detect_lang(ans.text) != lang:
             problems.append(f"{question!r}: answered in the wrong language: {ans.text[:120]!r}")
         if not all(f"[{c.n}]" in ans.text for c in ans.citations):
             problems.append(f"{question!r}: a listed citation is not in the text")
     assert not problems, "\n".join(problems)
+
+
+def _cited_claims(ans: Answer) -> list[tuple[str, list[str]]]:
+    """(sentence, texts of the chunks it cites) for every sentence / list item carrying [n]."""
+    by_n = {c.n: c.text for c in ans.citations}
+    out = []
+    for seg in split_segments(ans.text):
+        nums = [int(x) for x in re.findall(r"\[(\d+)\]", seg.text) if int(x) in by_n]
+        if nums and seg.kind != "code":
+            out.append((seg.text, [by_n[n] for n in nums]))
+    return out
+
+
+def _fact_in_chunk(claim: str, chunks: list[str], facts: list[str]) -> bool:
+    """The sentence states one of the topic's facts AND a chunk it cites holds that same fact."""
+    return any(_has_term(claim, [f]) and any(_has_term(c, [f]) for c in chunks) for f in facts)
+
+
+def _shares_a_term(claim: str, chunks: list[str]) -> bool:
+    mine = set(terms(re.sub(r"\[\d+\]", " ", claim)))
+    return not mine or any(mine & set(terms(c)) for c in chunks)
 
 
 def _sources_for(tutor: Tutor, question: str, history: list[Turn]) -> tuple[str, list[str]]:
