@@ -95,7 +95,8 @@ def test_unsupported_claim_stays_uncited():
 
 
 def test_framing_needs_no_citation_and_code_is_untouched():
-    text = "Вот что говорят заметки:\n```\ncache[1] = lora_adapter(x)\n```"
+    text = ("Вот что говорят заметки:\nВ источниках нет сведений о том, как LoRA влияет на KV cache.\n"
+            "The notes do not say whether DPO needs a reward model.\n```\ncache[1] = lora_adapter(x)\n```")
     out = run(text)
     assert out.text == text and out.claims == 0 and out.changes == []
 

@@ -48,6 +48,10 @@ _ABBREV = {"e.g", "i.e", "vs", "etc", "т.е", "т.к", "т.д", "т.п", "др"
 _LIST_HEAD = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)])\s+")
 _MD = re.compile(r"[*_`#>|]+")
 _WORD = re.compile(r"\w+", re.U)
+# "В источниках нет информации о ...", "The notes do not say ...": about the sources, not a claim
+_META = re.compile(r"\b(?:источник\w*|заметк\w*|sources?|notes?|context)\b.*?(?:\bне\b|\bнет\b|\bnot\b|n't\b)"
+                   r"|(?:\bне\b|\bнет\b|\bnot\b|n't\b).*?\b(?:источник\w*|заметк\w*|sources?|notes?)\b",
+                   re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,8 @@ def _kind(text: str) -> SegmentKind:
         return "framing"  # "Вот что говорят заметки:", "Отличия:", "Differences between A and B:"
     if len(content) < 2:
         return "framing"  # "Итак.", "Yes." - nothing checkable
+    if _META.search(bare):
+        return "framing"  # "В источниках нет ответа на ...": says what the notes lack
     return "claim"
 
 
