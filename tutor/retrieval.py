@@ -52,4 +52,5 @@ class Retriever:
         scored = self.store.query(qvec, svec, k=k, mode=mode, filters=filters)
         t2 = time.perf_counter()
         self.last_timings = {"embed": t1 - t0, "search": t2 - t1}
-        return [Hit(chunk=s.chunk, score=s.score, dense_score=cosine(qvec, s.dense)) for s in scored]
+        return [Hit(chunk=s.chunk, score=s.score, dense_score=cosine(qvec, s.dense), vector=s.dense)
+                for s in scored]

@@ -49,6 +49,9 @@ class Hit(BaseModel):
     chunk: Chunk
     score: float
     dense_score: float | None = Field(None, description="Cosine similarity of the dense vector, if computed.")
+    vector: list[float] | None = Field(None, exclude=True, repr=False,
+                                       description="The chunk's stored dense vector (reused by the citation "
+                                                   "checker; never serialised).")
 
 
 class BankItem(BaseModel):
