@@ -154,3 +154,19 @@ def test_tutor_keeps_the_no_source_note_when_nothing_supports_the_answer():
                   SETTINGS, attributor=Attributor(TopicEmbedder()))
     ans = tutor.ask("Что такое LoRA?")
     assert ans.citations == [] and "⚠" in ans.text and ans.citation_check["uncited"] == 1
+
+
+def test_stored_vectors_from_retrieval_are_used_instead_of_embedding():
+    emb = TopicEmbedder()
+    stored = {s.chunk_id: emb._vec(s.text) for s in SOURCES}
+    out = Attributor(emb).attribute("LoRA обучает low-rank адаптеры A и B.", SOURCES, stored)
+    assert out.text == "LoRA обучает low-rank адаптеры A и B [1]." and emb.documents == []
+
+
+def test_tutor_passes_the_hits_stored_vectors_to_the_checker():
+    emb = TopicEmbedder()
+    hits = [hit(1, SOURCES[0].text).model_copy(update={"vector": emb._vec(SOURCES[0].text)})]
+    tutor = Tutor(FakeSearcher(hits), FakeLLM("LoRA обучает low-rank адаптеры A и B."), SETTINGS,
+                  attributor=Attributor(emb))
+    assert tutor.ask("Что такое LoRA?").text.endswith("[1].") and emb.documents == []
+    assert "vector" not in hits[0].model_dump()

@@ -115,6 +115,7 @@ class Tutor:
             yield from self._not_covered(base, timings, t0)
             return
         sources, messages = self._prompt(question, rewritten, lang, relevant, history)
+        stored = {h.chunk.chunk_id: h.vector for h in relevant if h.vector is not None}
         yield AnswerEvent(kind="sources", sources=sources)
         parts: list[str] = []
         t2 = time.perf_counter()
@@ -125,7 +126,7 @@ class Tutor:
             parts.append(delta)
             yield AnswerEvent(kind="delta", text=delta)
         timings["generate_s"] = time.perf_counter() - t2
-        yield AnswerEvent(kind="done", answer=self._finish(base, "".join(parts), sources, timings, t0))
+        yield AnswerEvent(kind="done", answer=self._finish(base, "".join(parts), sources, stored, timings, t0))
 
     # --- steps ---------------------------------------------------------------------------------
     def _not_covered(self, base: Answer, timings: dict[str, float], t0: float) -> Iterator[AnswerEvent]:
@@ -136,8 +137,8 @@ class Tutor:
         yield AnswerEvent(kind="done", answer=base.model_copy(
             update={"text": text, "covered": False, "timings": timings}))
 
-    def _finish(self, base: Answer, raw: str, sources: list[Citation], timings: dict[str, float],
-                t0: float) -> Answer:
+    def _finish(self, base: Answer, raw: str, sources: list[Citation], stored: dict[str, list[float]],
+                timings: dict[str, float], t0: float) -> Answer:
         if not raw.strip():
             raise LLMOutputError("The model returned an empty answer.", raw=raw,
                                  hint="Ask again; if it keeps happening, check the LLM server.")
@@ -146,7 +147,7 @@ class Tutor:
             log.info("removed citations with no source: %s", checked.removed)
         text, citations, report = checked.text, checked.citations, {}
         if self.attributor is not None:
-            att = self.attributor.attribute(text, sources)
+            att = self.attributor.attribute(text, sources, stored)
             timings["attribute_s"] = att.seconds
             report = {"claims": att.claims, "uncited": att.uncited, **{
                 a: sum(c.action == a for c in att.changes) for a in ("added", "moved", "dropped")}}

@@ -15,7 +15,8 @@ the wrong source. After ``citations.check_citations`` this module
    its claim (both scores under the *wrong* thresholds) is moved to the supporting source or dropped.
 
 Pure logic plus the ``Attributor`` class, which only talks to the ``Embedder`` port (vectors of
-source texts are cached by chunk id + text, claims by the embedder's own query cache).
+source texts come from the store when retrieval returned them (``Hit.vector``), else are embedded
+once and cached by chunk id + text; claims go through the embedder's own query cache).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -263,28 +264,37 @@ class Attributor:
         self._cache_size = cache_size
         self._lock = threading.Lock()  # the UI shares one Attributor between requests
 
-    def _source_vectors(self, sources: Sequence[Citation]) -> dict[int, list[float]]:
+    def _source_vectors(self, sources: Sequence[Citation],
+                        known: Mapping[str, Sequence[float]]) -> dict[int, Sequence[float]]:
         keys = {s.n: s.chunk_id + ":" + hashlib.blake2b(s.text.encode(), digest_size=8).hexdigest()
                 for s in sources}
+        found: dict[int, Sequence[float]] = {s.n: known[s.chunk_id] for s in sources if s.chunk_id in known}
+        if len(found) == len(sources):
+            return found  # all stored in Qdrant: nothing to embed
         with self._lock:
-            found = {n: self._vectors[k] for n, k in keys.items() if k in self._vectors}
+            found.update({n: self._vectors[k] for n, k in keys.items() if k in self._vectors and n not in found})
         missing = [s for s in sources if s.n not in found]
         vecs = self.embedder.embed_documents([s.text for s in missing]) if missing else []
-        found.update({s.n: v for s, v in zip(missing, vecs, strict=True)})
+        fresh = {s.n: v for s, v in zip(missing, vecs, strict=True)}
+        found.update(fresh)
         with self._lock:
             for n, key in keys.items():
-                self._vectors[key] = found[n]
-                self._vectors.move_to_end(key)
+                if n in fresh:
+                    self._vectors[key] = fresh[n]
+                if key in self._vectors:
+                    self._vectors.move_to_end(key)
             while len(self._vectors) > self._cache_size:
                 self._vectors.popitem(last=False)
         return found
 
-    def score(self, segments: Sequence[Segment], sources: Sequence[Citation]) -> dict[int, dict[int, Score]]:
-        """Scores of every claim segment against every source (empty when there is nothing to do)."""
+    def score(self, segments: Sequence[Segment], sources: Sequence[Citation],
+              known: Mapping[str, Sequence[float]] | None = None) -> dict[int, dict[int, Score]]:
+        """Scores of every claim segment against every source (empty when there is nothing to do).
+        ``known``: stored document vectors by chunk id (``Hit.vector``), used instead of embedding."""
         claims = {i: claim_text(s.text) for i, s in enumerate(segments) if s.kind == "claim"}
         if not claims or not sources:
             return {}
-        src_vecs = self._source_vectors(sources)
+        src_vecs = self._source_vectors(sources, known or {})
         out: dict[int, dict[int, Score]] = {}
         for i, claim in claims.items():
             qvec = self.embedder.embed_query(claim)
@@ -294,8 +304,9 @@ class Attributor:
                 out[i][s.n] = Score(s.n, dot(qvec, src_vecs[s.n]), share, shared)
         return out
 
-    def attribute(self, text: str, sources: Sequence[Citation]) -> Attribution:
+    def attribute(self, text: str, sources: Sequence[Citation],
+                  known: Mapping[str, Sequence[float]] | None = None) -> Attribution:
         t0 = time.perf_counter()
         segments = split_segments(text)
-        result = attribute_text(text, segments, self.score(segments, sources), self.thresholds)
+        result = attribute_text(text, segments, self.score(segments, sources, known), self.thresholds)
         return result.model_copy(update={"seconds": time.perf_counter() - t0})
