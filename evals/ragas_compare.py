@@ -77,7 +77,9 @@ def compare(report_dir: Path, judge_url: str, model: str, limit: int,
     t0 = time.perf_counter()
     for row in rows:
         item: dict[str, Any] = {"id": row["id"]}
+        out["items"].append(item)
         for name, metric in metrics.items():
+            t1 = time.perf_counter()
             try:
                 v = float(metric.score(**_inputs(name, row)).value)
                 item[f"ragas.{name}"] = None if math.isnan(v) else v
@@ -85,10 +87,17 @@ def compare(report_dir: Path, judge_url: str, model: str, limit: int,
                 item[f"ragas.{name}"] = None
                 item[f"ragas.{name}.error"] = f"{type(err).__name__}: {str(err)[:200]}"
             item[f"ours.{name}"] = row.get(name)
-        out["items"].append(item)
+            item[f"ragas.{name}.seconds"] = round(time.perf_counter() - t1, 1)
+            print(f"{row['id']} {name}: ragas {item[f'ragas.{name}']} ours {row.get(name)} "
+                  f"({item[f'ragas.{name}.seconds']} s)", flush=True)
+            _agreement(out, names, t0, report_dir)  # partial results survive an interrupted run
+    return _agreement(out, names, t0, report_dir)
+
+
+def _agreement(out: dict[str, Any], names: tuple[str, ...], t0: float, report_dir: Path) -> dict[str, Any]:
     for name in names:
         pairs = [(i[f"ours.{name}"], i[f"ragas.{name}"]) for i in out["items"]
-                 if i[f"ours.{name}"] is not None and i[f"ragas.{name}"] is not None]
+                 if i.get(f"ours.{name}") is not None and i.get(f"ragas.{name}") is not None]
         out["agreement"][name] = {
             "n": len(pairs), "ours_mean": mean([p[0] for p in pairs]), "ragas_mean": mean([p[1] for p in pairs]),
             "mean_abs_diff": mean([abs(a - b) for a, b in pairs]),
