@@ -1,0 +1,175 @@
+"""Deterministic contradiction checks on aligned statement pairs (ru + en, both directions: a true
+contradiction is caught, a paraphrase of the truth is not)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.fakes import FakeEmbedder
+from tutor.grading import lexicon, quantities
+from tutor.grading.contradictions import (
+    align,
+    answer_clauses,
+    find_contradictions,
+    pair_conflict,
+    quoted_red_flags,
+    statements,
+)
+
+TEMP_REF = ("Масштабирует logits перед softmax. При T<1 распределение заостряется (модель более уверена). "
+            "При T>1 распределение сглаживается (больше разнообразия).")
+
+
+def kinds(answer: str, reference: str, key_points: tuple[str, ...] = (), red_flags: tuple[str, ...] = ()) -> list[str]:
+    return [c.kind for c in find_contradictions(answer, reference, key_points, red_flags)]
+
+
+# --- lexicon / quantities ----------------------------------------------------------------------
+def test_concepts_skip_negated_words() -> None:
+    assert lexicon.concept_of("сглаживается") == "flatten" and lexicon.concept_of("slower") == "slower"
+    assert lexicon.concept_of("модель") == ""
+    assert [c for _, c in lexicon.concepts("не быстрее, а медленнее")] == ["slower"]
+    assert lexicon.orgs("метод OpenAI, как в DeepSeek-R1") == {"openai", "deepseek"}
+
+
+def test_quantities() -> None:
+    assert quantities.flipped_comparison("При T<1 сглаживается", "При T>1 сглаживается")
+    assert not quantities.flipped_comparison("При T<1 заостряется", "При T<1 заостряется")
+    assert quantities.size_mismatch("для Llama 70B около 10MB", "~10GB for Llama 70B")
+    assert not quantities.size_mismatch("около 10 ГБ на 4K", "~10GB for Llama 70B, 100GB at 128K")
+    assert quantities.swapped_variant("forward в FP32", "FP16/BF16 для forward")
+    assert not quantities.swapped_variant("forward в FP16 или BF16", "FP16 для forward, FP32 для master weights")
+    assert not quantities.swapped_variant("на H100", "на H100 и A100")
+
+
+# --- alignment ---------------------------------------------------------------------------------
+def test_statements_and_clauses() -> None:
+    assert statements("FP16 для forward pass и FP32 для master weights.") == [
+        "FP16 для forward pass и FP32 для master weights", "FP16 для forward pass", "FP32 для master weights"]
+    assert answer_clauses("BF16 часто переполняется, поэтому FP16 предпочтительнее.") == [
+        "BF16 часто переполняется", "поэтому FP16 предпочтительнее."]
+
+
+def test_alignment_picks_the_statement_on_the_same_subject() -> None:
+    stmts = statements(TEMP_REF)
+    near = align(["При T<1 распределение сглаживается и ответы разнообразнее"], stmts)[0]
+    assert near and near[0].startswith("При T>1")  # shares 'распределение', 'разнообразие'
+    assert align(["Совсем про другое: рецепт борща"], stmts) == [[]]
+
+
+def test_alignment_falls_back_to_embeddings_only_when_close() -> None:
+    stmts = ["Teacher produces soft probability distributions"]
+    # the fake embedder maps texts by words; identical wording -> cosine 1, nothing shared -> low
+    assert align(["Teacher produces soft probability distributions!"], stmts, FakeEmbedder().embed_documents) == [stmts]
+    assert align(["Рецепт борща"], stmts, FakeEmbedder().embed_documents) == [[]]
+
+
+# --- contradictions, both directions -----------------------------------------------------------
+@pytest.mark.parametrize(("answer", "reference", "kind"), [
+    ("Temperature масштабирует logits после softmax.", TEMP_REF, "antonym"),
+    ("При T<1 распределение сглаживается и ответы разнообразнее.", TEMP_REF, "comparison"),
+    ("Параметров становится больше в 100-1000 раз.", "Параметров в 100-1000x меньше.", "antonym"),
+    ("Speculative decoding with a fast drafter is slower than plain decoding.",
+     "With a fast drafter, speculative decoding is faster than plain decoding.", "antonym"),
+    ("Attention cost grows quadratically with sequence length in SWA.",
+     "In SWA attention cost grows linearly with sequence length.", "antonym"),
+    ("Памяти почти не занимает — для Llama 70B около 10MB.", "Memory: ~10GB for Llama 70B @ 4K context", "unit"),
+    ("master weights хранятся в FP16.", "FP16/BF16 для forward pass и FP32 для master weights.", "term"),
+    ("GRPO — метод OpenAI, который сравнивает ответы группы.", "GRPO — метод от DeepSeek-R1, сравнивает ответы группы.",
+     "entity"),
+    ("Маленькая модель-student обучает большую модель-teacher.",
+     "Большая модель (teacher) обучает меньшую (student) имитировать своё поведение.", "swap"),
+    ("The encoder reads the source and the decoder generates tokens one at a time.",
+     "The decoder reads the source and the encoder generates tokens one at a time.", "swap"),
+])
+def test_contradiction_is_caught(answer: str, reference: str, kind: str) -> None:
+    assert kinds(answer, reference) == [kind]
+
+
+@pytest.mark.parametrize(("answer", "reference"), [
+    ("Temperature делит logits до softmax; при T<1 распределение становится острее, модель увереннее.", TEMP_REF),
+    ("при T>1 распределение сглаживается, больше разнообразия.", TEMP_REF),
+    ("Обучаемых параметров меньше в 100-1000 раз.", "Параметров в 100-1000x меньше."),
+    ("Speculative decoding with a fast drafter is not slower: it beats plain decoding.",
+     "With a fast drafter, speculative decoding is faster than plain decoding."),
+    ("Для Llama 70B это около 10 ГБ на 4K контекста, на 128K порядка 100GB.", "Memory: ~10GB for Llama 70B @ 4K context"),
+    ("forward и backward считаются в FP16 или BF16, а master weights держатся в FP32.",
+     "FP16/BF16 для forward/backward pass и FP32 для master weights."),
+    ("GRPO из DeepSeek-R1 сравнивает ответы внутри группы.", "GRPO — метод от DeepSeek-R1, сравнивает ответы группы."),
+    ("Большая модель-teacher обучает маленькую модель-student.",
+     "Большая модель (teacher) обучает меньшую (student) имитировать своё поведение."),
+    ("The student learns from the soft probability distributions of the teacher.",
+     "Teacher produces soft probability distributions"),
+])
+def test_paraphrase_of_the_truth_is_not_a_contradiction(answer: str, reference: str) -> None:
+    assert kinds(answer, reference) == []
+
+
+def test_a_statement_confirmed_elsewhere_is_not_a_conflict() -> None:
+    # 'T>1 сглаживается' also shares words with the T<1 sentence; that one must not count
+    assert pair_conflict("при T>1 распределение сглаживается", "При T<1 распределение заостряется")
+    assert kinds("При T<1 распределение заостряется, модель увереннее. При T>1 распределение сглаживается.",
+                 TEMP_REF) == []
+
+
+def test_quoted_red_flag_said_word_for_word() -> None:
+    flags = ["«Всегда быстрее, ставь и не думай».", "Не упоминает acceptance rate."]
+    hits = quoted_red_flags("Speculative decoding всегда быстрее, ставь и не думай.", flags)
+    assert [c.kind for c in hits] == ["red_flag"] and hits[0].reference == flags[0]
+    assert quoted_red_flags("PagedAttention — это новый вид внимания.", ["Называет это «новым видом внимания»."])
+    assert quoted_red_flags("It is free and lossless.", ['Claims it is "free and lossless".'])
+    # negated, or only the topic named: not the red flag
+    assert not quoted_red_flags("Это не новый вид внимания: меняется только память.", ["Называет это «новым видом внимания»."])
+    assert not quoted_red_flags("Speculative decoding быстрее при высоком acceptance rate.", flags)
+
+
+def test_grader_caps_a_confident_contradiction_the_llm_calls_covered() -> None:
+    import json
+
+    from ingest.bank import QuestionBank
+    from tests.fakes import FakeLLM
+    from tutor.grading.grader import Grader
+    from tutor.types import BankItem
+
+    item = BankItem(id="t1", topic="Decoding", question="Что делает temperature?", reference_answer=TEMP_REF,
+                    key_points=["Масштабирует logits перед softmax", "При T<1 распределение заостряется",
+                                "При T>1 распределение сглаживается"])
+    covered = json.dumps({"points": [{"n": n, "verdict": "covered"} for n in (1, 2, 3)], "red_flags": []})
+    grader = Grader(FakeLLM(lambda messages: covered), bank=QuestionBank(items=[item]), llm_follow_up=False)
+    wrong = grader.grade(item.question, "Temperature масштабирует logits после softmax. При T<1 распределение "
+                                        "сглаживается, а при T>1 распределение заостряется.", item=item)
+    assert wrong.score <= 3 and "conflict" in wrong.flags and wrong.factual_errors
+    right = grader.grade(item.question, "Temperature масштабирует logits перед softmax. При T<1 распределение "
+                                        "заостряется, а при T>1 распределение сглаживается.", item=item)
+    assert right.score == 10 and "conflict" not in right.flags
+
+
+def test_suspicious_pair_goes_to_one_focused_llm_question() -> None:
+    import json
+
+    from ingest.bank import QuestionBank
+    from tests.fakes import FakeLLM
+    from tutor.grading.contradictions import suspicious_pairs
+    from tutor.grading.grader import Grader
+    from tutor.types import BankItem
+
+    ref = "Использование сильной LLM для оценки outputs другой модели."
+    item = BankItem(id="j1", topic="Evals", question="Что такое LLM-as-judge?", reference_answer=ref,
+                    key_points=["Сильная LLM оценивает outputs другой модели"])
+    wrong = "Это когда слабая модель оценивает outputs сильной модели."
+    assert suspicious_pairs(wrong, ref) and not suspicious_pairs("Сильная LLM оценивает outputs другой модели.", ref)
+    covered = json.dumps({"points": [{"n": 1, "verdict": "covered"}], "red_flags": []})
+
+    def llm(relation: str) -> FakeLLM:
+        return FakeLLM(lambda m: json.dumps({"relation": relation}) if "Reference statement" in m[-1]["content"]
+                       else covered)
+
+    for relation, capped in (("contradict", True), ("agree", False), ("unrelated", False)):
+        fake = llm(relation)
+        g = Grader(fake, bank=QuestionBank(items=[item]), llm_follow_up=False).grade(item.question, wrong, item=item)
+        assert (g.score <= 3) == capped and ("conflict" in g.flags) == capped, relation
+        assert len(fake.calls) == 2  # the grade call + one focused question
+    fake = llm("contradict")
+    Grader(fake, bank=QuestionBank(items=[item]), llm_follow_up=False).grade(
+        item.question, "Сильная LLM оценивает outputs другой модели.", item=item)
+    assert len(fake.calls) == 1  # nothing suspicious: no extra call

@@ -1,0 +1,247 @@
+"""Contradictions that reuse the reference's vocabulary, found on aligned statement pairs. Pure:
+similarity is lexical unless a vector function (the embedder) is given.
+
+1. The reference and the key points are cut into statements (clauses and their ', '/' и '/' and '
+   parts); each answer clause is aligned to the statement it talks about (shared word stems, terms
+   and numbers left out so that a swapped term does not break the alignment; or embedding cosine).
+2. An aligned pair conflicts when the answer states the opposite concept ('после softmax' vs
+   'перед softmax', 'медленнее' vs 'быстрее'), puts the opposite concept or a rival version in the
+   subject's place ('слабая модель оценивает сильную' vs 'сильная LLM оценивает'), flips a bound
+   ('T<1' vs 'T>1'), states a byte size far from the reference's ('10MB' vs '10GB'), names a
+   version of the same shape in place of the reference's ('FP32' vs 'FP16') or another
+   organisation ('OpenAI' vs 'DeepSeek').
+3. A red flag that quotes a phrase («Всегда быстрее, ставь и не думай») is shown when an answer
+   sentence says that phrase (and negates nothing the phrase does not).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+
+from tutor.grading import lexicon, quantities
+from tutor.grading.checks import STOP, sentences
+from tutor.grading.consistency import Conflict, clauses
+
+VectorFn = Callable[[Sequence[str]], list[list[float]]]
+MIN_SHARED = 2
+MIN_SCORE = 0.40      # shared stems / the shorter side's stems
+MIN_COSINE = 0.80     # EmbeddingGemma cosine for an alignment without shared wording
+NEAR = 0.75           # statements scoring within this share of the best match are aligned too
+QUOTE_SHARE = 0.8
+_PARTS = re.compile(r",\s+|\s+(?:и|and)\s+|\s+-\s+|\(\d\)")
+_ANSWER_CUT = re.compile(r",\s+(?=(?:поэтому|зато|so|therefore|hence|thus|потому что|because)\s)", re.IGNORECASE)
+_QUOTE = re.compile(r"«([^»]+)»|“([^”]+)”|\"([^\"]+)\"")
+
+
+def statements(reference: str, key_points: Sequence[str] = ()) -> list[str]:
+    """Reference clauses, their parts and the key points, each once: 'A и B. C' -> ['A и B.', 'A', 'B', 'C']."""
+    out: list[str] = []
+    for text in [reference, *key_points]:
+        for c in clauses(text):
+            for s in [c, *_PARTS.split(c)]:
+                s = s.strip(" ,.;:-")
+                if s and len(stems(s)) >= 2 and s not in out:
+                    out.append(s)
+    return out
+
+
+def answer_clauses(answer: str) -> list[str]:
+    """Clauses of the answer, also cut before 'поэтому' / 'so': 'X плох, поэтому Y лучше' -> 2 clauses."""
+    return [p.strip(" ,") for c in clauses(answer) for p in _ANSWER_CUT.split(c) if len(p.strip()) > 3]
+
+
+def stems(text: str) -> set[str]:
+    """Alignment words: 5-letter stems of ordinary words, numbers and sizes ('100-1000' -> '100',
+    '1000'; '70B' -> '70b'); no versions (FP16), concepts or stop words, so a swapped one keeps the
+    alignment."""
+    out = set()
+    versions = quantities.variants(text)
+    for w in lexicon.tokens(text):
+        if w[0].isdigit():
+            if len(w) > 1:
+                out.add(w)  # numbers and sizes: '100', '70b', '4k' (not '1' of 'T<1' and 'T>1')
+
+        elif not (w in STOP or len(w) < 3 or any(ch.isdigit() for ch in w) or lexicon.concept_of(w)
+                  or w in versions):
+            out.add(w[:5])
+    return out
+
+
+def _lexical(a: set[str], b: set[str]) -> float:
+    """Shared stems / the shorter side's word stems (numbers help a match, never dilute it)."""
+    shared = len(a & b)
+    if shared < MIN_SHARED:
+        return 0.0
+    return min(1.0, shared / max(1, min(_n_words(a), _n_words(b))))
+
+
+def _n_words(s: set[str]) -> int:
+    return sum(not x[0].isdigit() for x in s)
+
+
+def _cos(a: list[float], b: list[float]) -> float:
+    na = math.sqrt(sum(x * x for x in a)) or 1.0
+    nb = math.sqrt(sum(x * x for x in b)) or 1.0
+    return sum(x * y for x, y in zip(a, b, strict=True)) / (na * nb)
+
+
+def align(parts: list[str], stmts: list[str], vectors: VectorFn | None = None) -> list[list[str]]:
+    """For each answer clause, the statements it talks about: those within NEAR of the best lexical
+    match (>= MIN_SCORE), else (with vectors) the nearest statement by cosine if >= MIN_COSINE."""
+    st = [stems(s) for s in stmts]
+    out: list[list[str]] = []
+    for p in parts:
+        ps = stems(p)
+        scores = [_lexical(ps, s) for s in st]
+        best = max(scores, default=0.0)
+        out.append([stmts[j] for j, x in enumerate(scores) if x >= max(MIN_SCORE, NEAR * best)]
+                   if best >= MIN_SCORE else [])
+    if vectors is not None and [] in out and stmts:
+        vecs = vectors([*parts, *stmts])
+        pv, sv = vecs[: len(parts)], vecs[len(parts):]
+        for i in range(len(parts)):
+            if not out[i]:
+                sims = [_cos(pv[i], v) for v in sv]
+                j = max(range(len(sims)), key=sims.__getitem__)
+                out[i] = [stmts[j]] if sims[j] >= MIN_COSINE else []
+    return out
+
+
+def opposite_concept(a: str, r: str) -> bool:
+    """'распределение сглаживается' vs 'распределение заостряется' -> True."""
+    ca, cr = {c for _, c in lexicon.concepts(a)}, {c for _, c in lexicon.concepts(r)}
+    return any(lexicon.OPPOSITE[c] in cr and c not in cr and lexicon.OPPOSITE[c] not in ca for c in ca)
+
+
+def _roles(text: str, rivals: set[str]) -> list[tuple[int, str]]:
+    """(position, role) of concept words and of the given rival versions, in text order."""
+    toks = lexicon.tokens(text)
+    out = list(lexicon.concepts(text))
+    for i, t in enumerate(toks):
+        if t in rivals or (i + 1 < len(toks) and t + toks[i + 1] in rivals):
+            out.append((i, t if t in rivals else t + toks[i + 1]))
+    return sorted(out)
+
+
+def _rival(x: str, y: str) -> bool:
+    if x in lexicon.OPPOSITE:
+        return lexicon.OPPOSITE[x] == y
+    return x != y and y not in lexicon.OPPOSITE and quantities.shape(x) == quantities.shape(y)
+
+
+def swapped_roles(a: str, r: str) -> bool:
+    """The first role word (the subject) is the rival of the reference's, and the reference names
+    both: 'маленькая модель обучает большую' vs 'большая модель обучает меньшую' -> True, when a
+    word after the subject is shared."""
+    rivals = quantities.variants(a) | quantities.variants(r)
+    ra, rr = _roles(a, rivals), _roles(r, rivals)
+    if not ra or not rr:
+        return False
+    (ia, x), (ir, y) = ra[0], rr[0]
+    if not _rival(x, y) or x not in {n for _, n in rr}:
+        return False  # the reference statement must relate both roles ('A обучает B')
+    return bool(_tail(a, ia, rivals) & _tail(r, ir, rivals))
+
+
+def _tail(text: str, i: int, rivals: set[str]) -> set[str]:
+    """5-letter stems of the ordinary words after token ``i``."""
+    return {w[:5] for w in lexicon.tokens(text)[i + 1:] if len(w) > 3 and w not in STOP and w not in rivals
+            and not any(ch.isdigit() for ch in w) and not lexicon.concept_of(w)}
+
+
+def pair_conflict(a: str, r: str) -> str:
+    """The kind of contradiction between an answer clause and the statement it talks about, or ''."""
+    if quantities.flipped_comparison(a, r):
+        return "comparison"
+    if quantities.size_mismatch(a, r):
+        return "unit"
+    if quantities.swapped_variant(a, r):
+        return "term"
+    if lexicon.orgs(a) - lexicon.orgs(r) and lexicon.orgs(r) - lexicon.orgs(a):
+        return "entity"
+    if opposite_concept(a, r):
+        return "antonym"
+    if swapped_roles(a, r):
+        return "swap"
+    return ""
+
+
+def confirms(kind: str, a: str, r: str) -> bool:
+    """Another aligned statement says what the answer says in the respect ``kind`` is about (the
+    same bound, size, version, organisation or concept), so a conflict with one statement is not
+    taken as a contradiction: 'при T>1 сглаживается' vs the two sentences on T<1 and T>1."""
+    if kind == "swap" or pair_conflict(a, r):
+        return False  # a swap needs a statement relating both roles: no part of one confirms it
+    if kind == "comparison":
+        return bool(quantities.comparisons(a) & quantities.comparisons(r))
+    if kind == "unit":
+        return bool(quantities.sizes(r))
+    if kind == "term":
+        return bool(quantities.variants(a) & quantities.variants(r))
+    if kind == "entity":
+        return bool(lexicon.orgs(a) & lexicon.orgs(r))
+    return bool({c for _, c in lexicon.concepts(a)} & {c for _, c in lexicon.concepts(r)})
+
+
+def quoted_red_flags(answer: str, red_flags: Sequence[str]) -> list[Conflict]:
+    """Red flags quoting a phrase the answer says: '«Ничего не теряем».' + 'Мы ничего не теряем.'."""
+    out = []
+    sents = sentences(answer)
+    for flag in red_flags:
+        for phrase in ("".join(g) for g in _QUOTE.findall(flag)):
+            words = [w for w in lexicon.tokens(phrase) if w not in STOP or w in lexicon._NEG]
+            if len([w for w in words if w not in lexicon._NEG]) < 2:
+                continue
+            for s in sents:
+                toks = lexicon.tokens(s)
+                hit = sum(any(_same(w, t) for t in toks) for w in words) / len(words)
+                extra_neg = sum(t in lexicon._NEG for t in toks) > sum(w in lexicon._NEG for w in words)
+                if hit >= QUOTE_SHARE and not extra_neg:
+                    out.append(Conflict(clause=s, reference=flag, kind="red_flag"))
+                    break
+    return out
+
+
+def _same(w: str, t: str) -> bool:
+    """Same word up to its ending: 'новым' ~ 'новый', 'видом' ~ 'вид', 'не' ~ 'не'."""
+    if len(w) <= 3 or len(t) <= 3:
+        return w == t or (min(len(w), len(t)) == 3 and (w.startswith(t) or t.startswith(w)))
+    return w[:4] == t[:4]
+
+
+def suspicious_pairs(answer: str, reference: str, key_points: Sequence[str] = (), limit: int = 2,
+                     vectors: VectorFn | None = None) -> list[tuple[str, str]]:
+    """(answer clause, statement) pairs no check decides but whose first concept word (the subject)
+    is the opposite of the statement's ('слабая модель оценивает outputs сильной' vs 'сильная LLM
+    ... оценки outputs'): worth a focused LLM question. At most ``limit``, in answer order."""
+    stmts = statements(reference, key_points)
+    parts = answer_clauses(answer)
+    out: list[tuple[str, str]] = []
+    for part, near in zip(parts, align(parts, stmts, vectors), strict=True):
+        if not near or any(pair_conflict(part, s) for s in near):
+            continue
+        subject = lexicon.concepts(part)[:1]
+        for stmt in near:
+            ref = lexicon.concepts(stmt)
+            if subject and ref and lexicon.OPPOSITE[subject[0][1]] == ref[0][1]:
+                out.append((part, stmt))
+                break
+    return out[:limit]
+
+
+def find_contradictions(answer: str, reference: str, key_points: Sequence[str] = (),
+                        red_flags: Sequence[str] = (), vectors: VectorFn | None = None) -> list[Conflict]:
+    """Answer clauses contradicting the statement of the reference / key points they talk about,
+    plus red flags the answer says word for word."""
+    stmts = statements(reference, key_points)
+    parts = answer_clauses(answer)
+    out = []
+    for part, near in zip(parts, align(parts, stmts, vectors), strict=True):
+        for stmt in near:
+            kind = pair_conflict(part, stmt)
+            if kind and not any(confirms(kind, part, other) for other in near if other != stmt):
+                out.append(Conflict(clause=part, reference=stmt, kind=kind))
+                break
+    return out + quoted_red_flags(answer, red_flags)
