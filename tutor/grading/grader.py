@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from tutor.errors import InputError, LLMError, TutorError
 from tutor.grading import checks, feedback
-from tutor.grading.consistency import find_conflicts
+from tutor.grading.consistency import Conflict, find_conflicts
+from tutor.grading.contradictions import find_contradictions, suspicious_pairs
 from tutor.grading.evidence import pick_evidence
-from tutor.grading.schema import Grade, Judgement, judgement_schema
+from tutor.grading.schema import Grade, Judgement, PairCheck, judgement_schema
 from tutor.grading.score import score_judgement
 from tutor.grading.sources import Sources, resolve_sources
 from tutor.keypoints import KeyPointCache, ensure_key_points
@@ -37,8 +38,9 @@ OFF_TOPIC_OVERLAP = 0.08      # lexical fallback without an embedder
 class Grader:
     def __init__(self, llm: ChatLLM, *, embedder: Embedder | None = None, searcher: Searcher | None = None,
                  bank: Any = None, keypoints: KeyPointCache | None = None, max_answer_chars: int = 6000,
-                 llm_follow_up: bool = True) -> None:
+                 llm_follow_up: bool = True, verify_pairs: bool = True) -> None:
         self.llm = llm
+        self.verify_pairs = verify_pairs
         self.embedder = embedder
         self.searcher = searcher
         self.bank = bank
@@ -94,9 +96,13 @@ class Grader:
         # English key point would make every English word of a Russian answer a 'term')
         ref_lang = checks.detect_lang(src.reference)
         salient = [question] + [p for p in key_points if checks.detect_lang(p) == ref_lang]
-        conflicts = find_conflicts(text, src.reference, "\n".join(salient))
-        sents = checks.sentences(text)
         vectors = self.embedder.embed_documents if self.embedder is not None else None
+        conflicts = _merge(find_conflicts(text, src.reference, "\n".join(salient)),
+                           find_contradictions(text, src.reference, key_points, red_flags, vectors))
+        t = time.perf_counter()
+        conflicts = _merge(conflicts, self._verify(text, src.reference, key_points, vectors, conflicts))
+        timings["verify"] = time.perf_counter() - t
+        sents = checks.sentences(text)
         point_ev = pick_evidence(key_points, sents, vectors)
         flag_ev = pick_evidence(red_flags, sents, vectors)
         t = time.perf_counter()
@@ -136,6 +142,24 @@ class Grader:
                                   max_tokens=80 + 24 * len(pairs) + 20 * len(flags), temperature=0.0)
         return renumber(out, point_ev, flag_ev)
 
+    def _verify(self, text: str, reference: str, key_points: list[str], vectors: Any,
+                found: list[Conflict]) -> list[Conflict]:
+        """A focused LLM question per suspicious pair (the answer's subject is the opposite of the
+        statement's, e.g. 'weak model judges the strong one'): agree / contradict / unrelated.
+        None when a conflict is already found (the score is capped anyway)."""
+        if found or not self.verify_pairs:
+            return []
+        out = []
+        for clause, stmt in suspicious_pairs(text, reference, key_points, limit=1, vectors=vectors):
+            prompt = render("verify", reference=stmt, statement=clause)
+            messages: list[Message] = [{"role": "system", "content": render("grade_system")},
+                                       {"role": "user", "content": prompt}]
+            check = self.llm.structured(messages, PairCheck, purpose="grade_verify", max_tokens=20,
+                                        temperature=0.0)
+            if check.relation == "contradict":
+                out.append(Conflict(clause=clause, reference=stmt, kind="llm"))
+        return out
+
     def _off_topic(self, text: str, question: str, reference: str) -> bool:
         if self.embedder is None:
             return checks.overlap(text, question + " " + reference) < OFF_TOPIC_OVERLAP
@@ -170,6 +194,15 @@ def renumber(j: Judgement, point_ev: list[str], flag_ev: list[str]) -> Judgement
     return Judgement(
         points=[p.model_copy(update={"n": pmap[p.n - 1]}) for p in j.points if 1 <= p.n <= len(pmap)],
         red_flags=[f.model_copy(update={"n": fmap[f.n - 1]}) for f in j.red_flags if 1 <= f.n <= len(fmap)])
+
+
+def _merge(first: list[Conflict], more: list[Conflict]) -> list[Conflict]:
+    """Conflicts of both finders, one per answer clause."""
+    out = list(first)
+    for c in more:
+        if all(c.clause != d.clause for d in out):
+            out.append(c)
+    return out
 
 
 def _optional(build: Any) -> Any:

@@ -45,6 +45,12 @@ def judgement_schema(n_points: int, n_flags: int) -> type[Judgement]:
         red_flags=(list[FlagJudgement], Field(default_factory=list, json_schema_extra={"maxItems": n_flags})))
 
 
+class PairCheck(BaseModel):
+    """LLM output for one (reference statement, candidate statement) pair the checks could not decide."""
+
+    relation: Literal["agree", "contradict", "unrelated"]
+
+
 class KeyPoints(BaseModel):
     """LLM output when deriving key points from a reference answer."""
 
