@@ -173,3 +173,18 @@ def test_suspicious_pair_goes_to_one_focused_llm_question() -> None:
     Grader(fake, bank=QuestionBank(items=[item]), llm_follow_up=False).grade(
         item.question, "Сильная LLM оценивает outputs другой модели.", item=item)
     assert len(fake.calls) == 1  # nothing suspicious: no extra call
+
+
+def test_partly_with_every_number_and_acronym_stated_counts_as_covered() -> None:
+    from tutor.grading.schema import Judgement, PointJudgement
+    from tutor.grading.score import states_facts, verify_points
+
+    point = "GQA: grouped heads, <1% loss, best balance"
+    right = "GQA — компромисс: группы голов делят K/V, потеря качества меньше 1%."
+    assert states_facts(point, right)
+    assert not states_facts(point, "GQA — компромисс между MHA и MQA.")          # the number is missing
+    assert not states_facts(point, "Группы голов делят K/V, потеря меньше 1%.")   # the acronym is missing
+    assert not states_facts("MHA: full heads, max quality", "В MHA у каждой головы свои K и V.")  # nothing to check
+    j = Judgement(points=[PointJudgement(n=1, verdict="partly")])
+    assert verify_points([point], j, [right])[0].verdict == "covered"
+    assert verify_points([point], j, ["GQA — компромисс между MHA и MQA."])[0].verdict == "partly"

@@ -2,7 +2,9 @@
 
 * Evidence is chosen by Python (``tutor.grading.evidence``): a point without evidence is 'missed'
   whatever the model says, so the model cannot credit text that is not in the answer;
-* covered = 1, partly = 0.5, missed / contradicted = 0; base = 10 * sum / number of points;
+* covered = 1, partly = 0.5, missed / contradicted = 0; base = 10 * sum / number of points; a
+  'partly' whose evidence states every number and acronym of the point counts as covered (the
+  small judge under-credits exact paraphrases: 'потеря качества меньше 1%' for 'GQA: <1% loss');
 * contradicted points, red flags shown and deterministic conflicts (swapped term / number /
   negation against the reference) cost points; caps: off-topic <= OFF_TOPIC_CAP, copy <= COPY_CAP,
   any deterministic conflict <= CONFLICT_CAP (a confidently wrong statement is not a partial answer).
@@ -10,9 +12,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
-from tutor.grading.checks import overlap
+from tutor.grading.checks import numbers, overlap
 from tutor.grading.consistency import Conflict
 from tutor.grading.schema import Judgement, PointResult, Verdict
 
@@ -46,8 +49,23 @@ def verify_points(key_points: list[str], judgement: Judgement, evidence: list[st
         verdict = verdicts.get(n, "missed") if ev else "missed"
         if verdict == "covered" and len(ev.split()) < MIN_COVER_WORDS:
             verdict = "partly"  # a bare term ('Continuous batching.') names the topic, it explains nothing
+        elif verdict == "partly" and states_facts(point, ev):
+            verdict = "covered"  # every number and acronym of the point is in the evidence
         out.append(PointResult(point=point, verdict=verdict, evidence=ev if verdict != "missed" else ""))
     return out
+
+
+_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,7}\b")
+
+
+def states_facts(point: str, evidence: str) -> bool:
+    """The evidence states the point's checkable facts: the point has a number and every number
+    and acronym of it occurs in the evidence ('GQA: <1% loss' vs '... GQA ... потеря меньше 1%' ->
+    True). A wrong number / swapped term is caught by the conflict checks, which override this."""
+    nums = numbers(point)
+    if not nums or not evidence:
+        return False
+    return nums <= numbers(evidence) and set(_ACRONYM.findall(point)) <= set(_ACRONYM.findall(evidence))
 
 
 def verify_red_flags(red_flags: list[str], judgement: Judgement, evidence: list[str]) -> list[str]:
