@@ -1,10 +1,11 @@
 """Collect real answers and calibrate the citation checker (tutor/attribution.py).
 
-    # 1. answers of the real model (embedded engine) to the ten test questions + more, without the checker
-    TUTOR_DATA_DIR=/tmp/h2/data .venv/bin/python scripts/attribution_calibrate.py collect out.json [--extra]
+    # 1. answers of the real model (embedded engine) to the ten test questions + more, without the
+    #    checker; one JSON line per answer, a re-run skips questions already in the file
+    TUTOR_DATA_DIR=/tmp/h2/data .venv/bin/python scripts/attribution_calibrate.py collect out.jsonl [--extra]
     # 2. dense + lexical scores of every (claim, source) pair, printed for labelling; prints the
     #    checker's CPU/wall time per answer (the added latency)
-    TUTOR_DATA_DIR=/tmp/h2/data .venv/bin/python scripts/attribution_calibrate.py score out.json scores.json
+    TUTOR_DATA_DIR=/tmp/h2/data .venv/bin/python scripts/attribution_calibrate.py score out.jsonl scores.json
     # 3. precision / recall of the checker's decisions against hand labels, over a threshold grid
     .venv/bin/python scripts/attribution_calibrate.py grid scores.json labels.json
 
@@ -57,6 +58,8 @@ def collect(out: Path, extra: bool) -> None:
 
     tutor = Tutor(Locked(), services.llm, services.settings)
 
+    done = {json.loads(line)["question"] for line in out.read_text().splitlines()} if out.exists() else set()
+
     def one(q: str) -> dict[str, Any]:
         raw, sources, t0 = "", [], time.perf_counter()
         for ev in tutor.stream(q):
@@ -67,12 +70,14 @@ def collect(out: Path, extra: bool) -> None:
             elif ev.kind == "done" and ev.answer is not None:
                 timings = ev.answer.timings
         print(f"{time.perf_counter() - t0:6.1f}s {q}", flush=True)
-        return {"question": q, "raw": raw, "sources": sources, "timings": timings}
+        row = {"question": q, "raw": raw, "sources": sources, "timings": timings}
+        with lock, out.open("a") as f:  # one JSON line per answer: a stopped run keeps what it has
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return row
 
-    questions = TEN + (EXTRA if extra else [])
+    questions = [q for q in TEN + (EXTRA if extra else []) if q not in done]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        rows = list(pool.map(one, questions))
-    out.write_text(json.dumps(rows, ensure_ascii=False, indent=1))
+        list(pool.map(one, questions))
     services.close()
 
 
@@ -83,13 +88,15 @@ def score(inp: Path, out: Path) -> None:
     attributor = Attributor(services.embedder)
     attributor.attribute("warm up the embedder [1].", [Citation(n=1, chunk_id="w", doc="", section="",
                                                                 text="warm up")])
-    rows, table = json.loads(inp.read_text()), []
+    rows, table = [json.loads(line) for line in inp.read_text().splitlines()], []
     for a, row in enumerate(rows):
         sources = [Citation.model_validate(s) for s in row["sources"]]
         text = check_citations(row["raw"], sources).text
         segments = split_segments(text)
+        hits = services.retriever.search(row["question"], k=services.settings.top_k)  # as the Tutor does
+        stored = {h.chunk.chunk_id: h.vector for h in hits if h.vector is not None}
         w0, c0 = time.perf_counter(), time.process_time()
-        scores = attributor.score(segments, sources)
+        scores = attributor.score(segments, sources, stored)
         wall, cpu = time.perf_counter() - w0, time.process_time() - c0
         print(f"\n=== {a} {row['question']}  (check: wall {wall:.2f}s cpu {cpu:.2f}s, "
               f"{len(scores)} claims x {len(sources)} sources, load {os.getloadavg()[0]:.2f})")
