@@ -20,7 +20,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tutor.grading.calibration import Graded, dump_rows, load_labelled, run_calibration  # noqa: E402
+from tutor.grading.calibration import Graded, ReplayLLM, dump_rows, load_labelled, run_calibration  # noqa: E402
 from tutor.grading.grader import Grader  # noqa: E402
 from tutor.keypoints import KeyPointCache  # noqa: E402
 from tutor.services import Services  # noqa: E402
@@ -41,6 +41,8 @@ def main() -> int:
     ap.add_argument("--out", default="", help="Write per-row scores as JSONL here.")
     ap.add_argument("--resume", default="", help="Reuse rows graded by an interrupted run (its --out or --log).")
     ap.add_argument("--log", default="", help="Append every graded row as JSONL here as it finishes.")
+    ap.add_argument("--replay", default="", help="Record temperature-0 LLM replies here and reuse them for "
+                    "identical requests (re-calibrate a Python-only change; use --repeat 0 with it).")
     args = ap.parse_args()
 
     rows = load_labelled(args.labelled)
@@ -54,12 +56,14 @@ def main() -> int:
     rows.sort(key=lambda r: r.question_id)  # same question back to back: the server reuses the prompt prefix
     settings = Settings(**({"data_dir": Path(args.data_dir)} if args.data_dir else {}))
     with Services(settings) as services:
+        llm = ReplayLLM(services.llm, args.replay) if args.replay else services.llm
         if args.no_retrieval:
-            grader = Grader(services.llm, embedder=services.embedder, bank=services.bank,
+            grader = Grader(llm, embedder=services.embedder, bank=services.bank,
                             keypoints=KeyPointCache(settings.sqlite_path), max_answer_chars=settings.max_answer_chars,
                             llm_follow_up=False)
         else:
             grader = Grader.from_services(services, llm_follow_up=False)
+            grader.llm = llm
         done = [Graded.model_validate_json(x) for x in Path(args.resume).read_text().splitlines()
                 if x.strip()] if args.resume else []
 
@@ -72,6 +76,8 @@ def main() -> int:
         report = run_calibration(grader, services.bank, rows, pairs=not args.no_pairs, repeat=args.repeat,
                                  workers=args.workers, done=done, progress=progress)
     print(report.summary())
+    if isinstance(llm, ReplayLLM):
+        print(f"LLM replies: {llm.hits} replayed from {args.replay}, {llm.misses} asked (latency of replayed rows is not model time)")
     if args.out:
         dump_rows(report, args.out)
     return 0 if all(report.checks().values()) else 1

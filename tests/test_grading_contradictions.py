@@ -188,3 +188,21 @@ def test_partly_with_every_number_and_acronym_stated_counts_as_covered() -> None
     j = Judgement(points=[PointJudgement(n=1, verdict="partly")])
     assert verify_points([point], j, [right])[0].verdict == "covered"
     assert verify_points([point], j, ["GQA — компромисс между MHA и MQA."])[0].verdict == "partly"
+
+
+def test_replay_llm_reuses_identical_temperature_zero_requests(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from tests.fakes import FakeLLM
+    from tutor.grading.calibration import ReplayLLM
+    from tutor.grading.schema import PairCheck
+
+    inner = FakeLLM(lambda m: json.dumps({"relation": "agree"}))
+    msgs = [{"role": "user", "content": "Reference statement: A"}]
+    first = ReplayLLM(inner, tmp_path / "r.jsonl")
+    assert first.structured(msgs, PairCheck, purpose="v").relation == "agree"
+    again = ReplayLLM(inner, tmp_path / "r.jsonl")          # a new run reading the recording
+    assert again.structured(msgs, PairCheck, purpose="v").relation == "agree"
+    assert len(inner.calls) == 1 and again.hits == 1
+    again.structured([{"role": "user", "content": "Reference statement: B"}], PairCheck, purpose="v")
+    assert len(inner.calls) == 2 and again.misses == 1     # a changed request goes to the model

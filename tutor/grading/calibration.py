@@ -7,17 +7,21 @@ injection <= 2, empty = 0, strong > weak in >= 90% of pairs, identical score on 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import statistics
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
 from tutor.errors import InputError, TutorError
+
+T = TypeVar("T", bound=BaseModel)
 
 Label = Literal["strong", "partial", "wrong", "injection", "empty", "weak"]
 LIMITS: dict[str, tuple[str, float]] = {"strong": (">=", 7.0), "wrong": ("<=", 3.0),
@@ -198,6 +202,65 @@ def _detail(g: Any) -> list[str]:
     """'covered | key point | evidence' per point, then 'error: ...' and 'red flag: ...' lines."""
     return ([f"{p.verdict} | {p.point} | {p.evidence}" for p in g.points]
             + [f"error: {e}" for e in g.factual_errors] + [f"red flag: {f}" for f in g.red_flags])
+
+
+class ReplayLLM:
+    """Wraps a ChatLLM: a temperature-0 request identical to one recorded in ``path`` (same purpose,
+    messages, schema, max_tokens) gets the recorded reply; any other goes to the model and is
+    recorded. Grades at temperature 0 repeat exactly (docs/grading.md), so a re-calibration after a
+    Python-only change re-asks the model only what changed (e.g. a new prompt)."""
+
+    def __init__(self, llm: Any, path: Path | str) -> None:
+        self.llm, self.path = llm, Path(path)
+        self.model, self.context_window = llm.model, llm.context_window
+        self.hits = self.misses = 0
+        self._lock = threading.Lock()
+        self._seen: dict[str, str] = {}
+        if self.path.exists():
+            for line in self.path.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    rec = json.loads(line)
+                    self._seen[rec["key"]] = rec["reply"]
+
+    def _key(self, *parts: Any) -> str:
+        return hashlib.sha256(json.dumps(parts, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+    def _lookup(self, key: str, ask: Callable[[], str]) -> str:
+        with self._lock:
+            if key in self._seen:
+                self.hits += 1
+                return self._seen[key]
+        reply = ask()
+        with self._lock:
+            self.misses += 1
+            self._seen[key] = reply
+            with open(self.path, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps({"key": key, "reply": reply}, ensure_ascii=False) + "\n")
+        return reply
+
+    def complete(self, messages: list[Any], *, purpose: str, max_tokens: int = 512, temperature: float = 0.0) -> str:
+        def ask() -> str:
+            return str(self.llm.complete(messages, purpose=purpose, max_tokens=max_tokens, temperature=temperature))
+        if temperature != 0.0:
+            return ask()
+        return self._lookup(self._key("complete", purpose, messages, max_tokens), ask)
+
+    def stream(self, messages: list[Any], **kw: Any) -> Any:
+        return self.llm.stream(messages, **kw)
+
+    def structured(self, messages: list[Any], schema: type[T], *, purpose: str, max_tokens: int = 1024,
+                   temperature: float = 0.0) -> T:
+        def ask() -> str:
+            out = self.llm.structured(messages, schema, purpose=purpose, max_tokens=max_tokens,
+                                      temperature=temperature)
+            return str(out.model_dump_json())
+        if temperature != 0.0:
+            return schema.model_validate_json(ask())
+        key = self._key("structured", purpose, messages, schema.model_json_schema(), max_tokens)
+        return schema.model_validate_json(self._lookup(key, ask))
+
+    def count_tokens(self, text: str) -> int:
+        return int(self.llm.count_tokens(text))
 
 
 def dump_rows(report: CalibrationReport, path: Path | str) -> None:
