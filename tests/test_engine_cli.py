@@ -47,7 +47,7 @@ def test_models_status_json_reports_missing_and_fails(monkeypatch, tmp_path):
     monkeypatch.delenv("TUTOR_LLM_GGUF", raising=False)
     res = runner.invoke(app, ["models", "status", "--json"])
     rows = json.loads(res.stdout.strip().splitlines()[0])
-    assert [r["state"] for r in rows] == ["missing", "missing"]
+    assert [r["state"] for r in rows] == ["missing", "missing", "missing"]  # embedder, LLM, int8 query encoder
     assert isinstance(res.exception, ModelError)
 
 

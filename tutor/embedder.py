@@ -3,8 +3,12 @@
 Fast path (``settings.embed_quantize``): on CPU the model runs in bfloat16, which uses the AMX /
 AVX512-BF16 units of recent x86 CPUs and halves the bytes read per query (batch-1 queries are
 memory-bound). Measured on this 2-core box: cosine to the fp32 vectors >= 0.999, hit@5 unchanged,
-while int8 dynamic quantization of the Linear layers moves vectors to cosine ~0.955 (see
+while torch's int8 dynamic quantization of the Linear layers moves vectors to cosine ~0.955 (see
 docs/retrieval.md). Repeated queries are served from an LRU cache.
+
+Queries (not documents) go through the int8 ONNX Runtime graph (``tutor.onnx_query``) when
+``settings.embed_query_backend`` selects it (``tutor.models.query_encoder_path``): one query in
+~1/3 of the bf16 CPU time. Documents are always embedded by torch.
 """
 
 from __future__ import annotations
@@ -14,20 +18,36 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from tutor.errors import ModelError
-from tutor.models import embedder_path
+from tutor.models import embedder_path, query_encoder_path
 from tutor.settings import Settings
 
 
-class STEmbedder:
-    """Implements tutor.ports.Embedder on a loaded SentenceTransformer."""
+class QueryEncoder(Protocol):
+    """One query -> unit vector in the document model's space (e.g. ``OnnxQueryEncoder``)."""
 
-    def __init__(self, model: Any, *, batch_size: int = 16, cache_size: int = 512) -> None:
+    backend: str
+    dim: int
+
+    def encode(self, text: str) -> list[float]: ...
+
+
+class STEmbedder:
+    """Implements tutor.ports.Embedder on a loaded SentenceTransformer; queries go to
+    ``query_encoder`` when one is given (same model, another runtime), else to the torch model."""
+
+    def __init__(self, model: Any, *, batch_size: int = 16, cache_size: int = 512,
+                 query_encoder: QueryEncoder | None = None) -> None:
         self._model = model
         dim_fn = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         self.dim: int = int(dim_fn())
+        if query_encoder is not None and query_encoder.dim != self.dim:
+            raise ModelError(f"The {query_encoder.backend} query encoder gives {query_encoder.dim}-dimensional "
+                             f"vectors but the embedding model {self.dim}-dimensional ones.",
+                             hint="Run `tutor models fetch` to rebuild it, or set TUTOR_EMBED_QUERY_BACKEND=torch.")
+        self._query_encoder = query_encoder
         self.batch_size = batch_size
         self._has_prompts = {"query", "document"} <= set(getattr(model, "prompts", {}) or {})
         self._cache: OrderedDict[str, list[float]] = OrderedDict()
@@ -55,12 +75,30 @@ class STEmbedder:
             if hit is not None:
                 self._cache.move_to_end(key)
                 return hit
-        vec = self._encode([key], "query")[0]
+        if self._query_encoder is not None:
+            vec = self._query_encoder.encode(key)
+        else:
+            vec = self._encode([key], "query")[0]
         with self._lock:
             self._cache[key] = vec
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return vec
+
+    def with_query_encoder(self, query_encoder: QueryEncoder | None) -> STEmbedder:
+        """The same torch model (and lock) with another query path and an empty cache; None = torch."""
+        other = STEmbedder(self._model, batch_size=self.batch_size, cache_size=self._cache_size,
+                           query_encoder=query_encoder)
+        other._lock = self._lock
+        return other
+
+    @property
+    def query_backend(self) -> str:
+        """'onnx-int8' or the torch model's dtype ('torch-bfloat16' / 'torch-float32')."""
+        if self._query_encoder is not None:
+            return self._query_encoder.backend
+        dtype = getattr(self._model, "dtype", None)
+        return f"torch-{str(dtype).removeprefix('torch.')}" if dtype is not None else "torch"
 
     def clear_cache(self) -> None:
         with self._lock:
@@ -97,11 +135,23 @@ def bf16_supported() -> bool:
         return False
 
 
+def build_query_encoder(settings: Settings) -> QueryEncoder | None:
+    """The int8 ONNX query encoder if the settings select it (checked on load), else None (torch)."""
+    folder = query_encoder_path(settings)
+    if folder is None:
+        return None
+    from tutor.onnx_query import OnnxQueryEncoder
+
+    return OnnxQueryEncoder.open(folder, threads=settings.embed_query_threads)
+
+
 def build_embedder(settings: Settings) -> STEmbedder:
-    """The project's embedder: offline, normalised vectors, bf16 fast path if embed_quantize."""
+    """The project's embedder: offline, normalised vectors, bf16 fast path if embed_quantize,
+    queries through the int8 ONNX encoder when selected."""
+    query_encoder = build_query_encoder(settings)  # first: a broken artifact fails before torch loads
     if settings.embed_threads > 0:
         import torch
 
         torch.set_num_threads(settings.embed_threads)
     model = _load(embedder_path(settings), fast=settings.embed_quantize)
-    return STEmbedder(model, batch_size=settings.embed_batch_size)
+    return STEmbedder(model, batch_size=settings.embed_batch_size, query_encoder=query_encoder)

