@@ -206,3 +206,26 @@ def test_replay_llm_reuses_identical_temperature_zero_requests(tmp_path) -> None
     assert len(inner.calls) == 1 and again.hits == 1
     again.structured([{"role": "user", "content": "Reference statement: B"}], PairCheck, purpose="v")
     assert len(inner.calls) == 2 and again.misses == 1     # a changed request goes to the model
+
+
+def test_llm_cannot_show_omission_or_quoted_red_flags() -> None:
+    from tutor.grading.schema import FlagJudgement, Judgement
+    from tutor.grading.score import is_omission, verify_red_flags
+
+    flags = ["Не упоминает блоковую разметку.", "Omits paging detail.", "Называет это «новым видом внимания».",
+             "Путает dtype и байты на элемент."]
+    assert [is_omission(f) for f in flags] == [True, True, False, False]
+    all_shown = Judgement(points=[], red_flags=[FlagJudgement(n=n, shown=True) for n in (1, 2, 3, 4)])
+    assert verify_red_flags(flags, all_shown, ["ev"] * 4) == ["Путает dtype и байты на элемент."]
+
+
+def test_quoted_red_flag_hit_is_listed_and_caps_the_score() -> None:
+    from tutor.grading.schema import Judgement, PointJudgement
+    from tutor.grading.score import score_judgement
+
+    flag = "«Всегда быстрее, ставь и не думай»."
+    hits = quoted_red_flags("Speculative decoding всегда быстрее, ставь и не думай.", [flag])
+    j = Judgement(points=[PointJudgement(n=1, verdict="covered")])
+    scored = score_judgement(["Драфтер предлагает токены"], [flag], j, ["Драфтер предлагает токены, большая проверяет."],
+                             [""], conflicts=hits)
+    assert scored.red_flags == [flag] and scored.score <= 3 and scored.errors == []

@@ -55,6 +55,11 @@ def verify_points(key_points: list[str], judgement: Judgement, evidence: list[st
     return out
 
 
+_OMISSION = re.compile(
+    r"(не\s+(упомина|зна|предлага|называ|объясня|говори|учитыва|различа|приводи)\w*|игнорир\w*|забыва\w*"
+    r"|упуска\w*|omits?\b|ignores?\b|forgets?\b|does(n't| not)\s+(mention|know|propose|explain|consider)"
+    r"|fails\s+to\s+mention|no\s+mention)", re.IGNORECASE)
+_QUOTED = re.compile(r"«[^»]+»|“[^”]+”|\"[^\"]+\"")
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,7}\b")
 
 
@@ -69,8 +74,17 @@ def states_facts(point: str, evidence: str) -> bool:
 
 
 def verify_red_flags(red_flags: list[str], judgement: Judgement, evidence: list[str]) -> list[str]:
+    """Red flags the LLM says the evidence shows, except the ones it cannot judge from a quote:
+    an omission ('Не упоминает X', 'Omits X': the missed key point already costs the points) and a
+    quoted phrase («новый вид внимания»: Python checks the words, ``quoted_red_flags``)."""
     shown = {j.n for j in judgement.red_flags if j.shown}
-    return [f for n, (f, ev) in enumerate(zip(red_flags, evidence, strict=True), start=1) if ev and n in shown]
+    return [f for n, (f, ev) in enumerate(zip(red_flags, evidence, strict=True), start=1)
+            if ev and n in shown and not is_omission(f) and not _QUOTED.search(f)]
+
+
+def is_omission(red_flag: str) -> bool:
+    """'Не упоминает блоковую разметку' / 'Ignores acceptance' -> True; '«Всегда быстрее»' -> False."""
+    return bool(_OMISSION.match(red_flag.strip()))
 
 
 def mark_conflicts(points: list[PointResult], conflicts: list[Conflict]) -> list[PointResult]:
@@ -108,9 +122,11 @@ def score_judgement(key_points: list[str], red_flags: list[str], judgement: Judg
     conflicts = conflicts or []
     points = mark_conflicts(verify_points(key_points, judgement, point_evidence), conflicts)
     hit = verify_red_flags(red_flags, judgement, flag_evidence or [""] * len(red_flags))
+    hit += [c.reference for c in conflicts if c.kind == "red_flag" and c.reference not in hit]
+    facts = [c for c in conflicts if c.kind != "red_flag"]
     contradicted = [p.evidence for p in points if p.verdict == "contradicted"]
-    extra = [c for c in conflicts if not any(overlap(c.clause, e) >= 0.6 for e in contradicted)]
-    errors = [c.describe() for c in conflicts] + [
+    extra = [c for c in facts if not any(overlap(c.clause, e) >= 0.6 for e in contradicted)]
+    errors = [c.describe() for c in facts] + [
         f"«{p.evidence}» ↔ {p.point}" for p in points
         if p.verdict == "contradicted" and not any(overlap(c.clause, p.evidence) >= 0.6 for c in conflicts)]
     flags = ((["off_topic"] if off_topic else []) + (["copied_question"] if copied else [])
