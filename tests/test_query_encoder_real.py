@@ -18,7 +18,7 @@ def test_onnx_query_vectors_match_torch_and_retrieval_still_finds_the_source(ing
     paraphrases = load_paraphrases()
     sample = paraphrases[::12]  # 6 queries, Russian and English
     cos = [cosine(emb.embed_query(p.q), torch_emb.embed_query(p.q)) for p in sample]
-    assert min(cos) >= 0.95 and sum(cos) / len(cos) >= 0.97, cos
+    assert min(cos) >= 0.93 and sum(cos) / len(cos) >= 0.97, cos
     for p in sample[:3]:
         hits = ingested_services.retriever.search(p.q, k=5)
         assert any(fact_relevance([h.chunk.text for h in hits], p.fact)), (p.q, p.fact)

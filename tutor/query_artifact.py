@@ -32,8 +32,8 @@ META_FILE = "meta.json"
 BUILD_HINT = "Run `tutor models fetch` to build the int8 ONNX query encoder (a few minutes, once)."
 
 # A probe query's vector from this artifact must be this close (cosine) to the torch vector of the
-# same model; a wrong tokenizer, model or graph lands far below (unrelated vectors: cosine < 0.8).
-PROBE_MIN_COSINE = 0.95
+# same model (int8 per-channel: 0.95-1.0 on 200 queries); a wrong tokenizer, model or graph lands far lower.
+PROBE_MIN_COSINE = 0.90
 PROBES = (
     "Как GQA уменьшает размер KV-кэша при инференсе?",
     "why does LoRA need so few trainable parameters",
@@ -73,7 +73,12 @@ class QuantRecipe:
         return hashlib.sha256(blob).hexdigest()[:16]
 
 
-RECIPE = QuantRecipe()
+# Chosen by scripts/quant_variants.py (docs/retrieval.md): per-channel int8 weights, 1 intra-op
+# thread ~24 ms CPU per query; the down_proj MatMuls of the 6 layers whose inputs have the largest
+# activation outliers (max|x| / mean|x| measured on bank questions, not on the paraphrase set) stay
+# fp32: cosine to the fp32 model mean 0.994 / min 0.989 instead of 0.989 / 0.949 for +1.5 ms.
+OUTLIER_DOWN_PROJ_LAYERS = (0, 23, 19, 6, 14, 5)
+RECIPE = QuantRecipe(exclude=tuple(f"layers.{i}.mlp.down_proj" for i in OUTLIER_DOWN_PROJ_LAYERS))
 
 
 def artifact_dir(model_dir: Path) -> Path:
