@@ -166,13 +166,17 @@ def test_suspicious_pair_goes_to_one_focused_llm_question() -> None:
 
     for relation, capped in (("contradict", True), ("agree", False), ("unrelated", False)):
         fake = llm(relation)
-        g = Grader(fake, bank=QuestionBank(items=[item]), llm_follow_up=False).grade(item.question, wrong, item=item)
+        g = Grader(fake, bank=QuestionBank(items=[item]), llm_follow_up=False, verify_pairs=True).grade(
+            item.question, wrong, item=item)
         assert (g.score <= 3) == capped and ("conflict" in g.flags) == capped, relation
         assert len(fake.calls) == 2  # the grade call + one focused question
     fake = llm("contradict")
-    Grader(fake, bank=QuestionBank(items=[item]), llm_follow_up=False).grade(
+    Grader(fake, bank=QuestionBank(items=[item]), llm_follow_up=False, verify_pairs=True).grade(
         item.question, "Сильная LLM оценивает outputs другой модели.", item=item)
     assert len(fake.calls) == 1  # nothing suspicious: no extra call
+    fake = llm("contradict")
+    g = Grader(fake, bank=QuestionBank(items=[item]), llm_follow_up=False).grade(item.question, wrong, item=item)
+    assert len(fake.calls) == 1 and g.score == 10  # off by default: the 1.5B model cannot tell (see docs)
 
 
 def test_partly_with_every_number_and_acronym_stated_counts_as_covered() -> None:
