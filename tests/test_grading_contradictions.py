@@ -176,7 +176,7 @@ def test_suspicious_pair_goes_to_one_focused_llm_question() -> None:
     assert len(fake.calls) == 1  # nothing suspicious: no extra call
     fake = llm("contradict")
     g = Grader(fake, bank=QuestionBank(items=[item]), llm_follow_up=False).grade(item.question, wrong, item=item)
-    assert len(fake.calls) == 1 and g.score == 10  # off by default: the 1.5B model cannot tell (see docs)
+    assert len(fake.calls) == 1 and "conflict" not in g.flags  # off by default: the 1.5B model cannot tell
 
 
 def test_partly_with_every_number_and_acronym_stated_counts_as_covered() -> None:
@@ -233,3 +233,19 @@ def test_quoted_red_flag_hit_is_listed_and_caps_the_score() -> None:
     scored = score_judgement(["Драфтер предлагает токены"], [flag], j, ["Драфтер предлагает токены, большая проверяет."],
                              [""], conflicts=hits)
     assert scored.red_flags == [flag] and scored.score <= 3 and scored.errors == []
+
+
+def test_covered_point_whose_facts_are_all_absent_is_partly() -> None:
+    from tutor.grading.schema import Judgement, PointJudgement
+    from tutor.grading.score import misses_facts, states_facts, verify_points
+
+    generic = "Continuous batching позволяет не ждать завершения батча и повышает throughput."
+    assert misses_facts("Результат: 2-10x throughput improvement.", generic)
+    assert misses_facts("vLLM и TGI используют continuous batching.", generic)
+    assert not misses_facts("Результат: 2-10x throughput improvement.", "Throughput растёт в 2-10 раз.")
+    assert not misses_facts("Ускоряет обучение в 2x.", "Ускоряет обучение примерно в 2 раза.")  # one fact is enough
+    assert not misses_facts("Добавляет новые запросы по мере завершения старых.", generic)  # nothing to check
+    # versions are facts too: 'FP16 ... FP32' stated -> a 'partly' is covered
+    assert states_facts("Uses FP16 for forward and FP32 for master weights.", "forward в FP16, master weights в FP32.")
+    j = Judgement(points=[PointJudgement(n=1, verdict="covered")])
+    assert verify_points(["Результат: 2-10x throughput improvement."], j, [generic])[0].verdict == "partly"

@@ -4,7 +4,9 @@
   whatever the model says, so the model cannot credit text that is not in the answer;
 * covered = 1, partly = 0.5, missed / contradicted = 0; base = 10 * sum / number of points; a
   'partly' whose evidence states every number and acronym of the point counts as covered (the
-  small judge under-credits exact paraphrases: 'потеря качества меньше 1%' for 'GQA: <1% loss');
+  small judge under-credits exact paraphrases: 'потеря качества меньше 1%' for 'GQA: <1% loss'),
+  and a 'covered' whose evidence states none of them counts as partly (it over-credits a generic
+  sentence: 'повышает throughput' for '2-10x throughput improvement');
 * contradicted points, red flags shown and deterministic conflicts (swapped term / number /
   negation against the reference) cost points; caps: off-topic <= OFF_TOPIC_CAP, copy <= COPY_CAP,
   any deterministic conflict <= CONFLICT_CAP (a confidently wrong statement is not a partial answer).
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 
 from tutor.grading.checks import numbers, overlap
 from tutor.grading.consistency import Conflict
+from tutor.grading.quantities import variants
 from tutor.grading.schema import Judgement, PointResult, Verdict
 
 WEIGHT: dict[Verdict, float] = {"covered": 1.0, "partly": 0.5, "missed": 0.0, "contradicted": 0.0}
@@ -51,6 +54,8 @@ def verify_points(key_points: list[str], judgement: Judgement, evidence: list[st
             verdict = "partly"  # a bare term ('Continuous batching.') names the topic, it explains nothing
         elif verdict == "partly" and states_facts(point, ev):
             verdict = "covered"  # every number and acronym of the point is in the evidence
+        elif verdict == "covered" and misses_facts(point, ev):
+            verdict = "partly"  # the point's numbers / acronyms / versions: none is stated
         out.append(PointResult(point=point, verdict=verdict, evidence=ev if verdict != "missed" else ""))
     return out
 
@@ -63,14 +68,29 @@ _QUOTED = re.compile(r"«[^»]+»|“[^”]+”|\"[^\"]+\"")
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,7}\b")
 
 
+def _facts(text: str) -> tuple[set[str], set[str], set[str]]:
+    """Checkable facts: numbers, acronyms and versions. 'MQA: 1 K/V head, 8x less, FP16' ->
+    ({'1', '8'}, {'MQA', 'FP16'}, {'fp16'})."""
+    return numbers(text), set(_ACRONYM.findall(text)), variants(text)
+
+
 def states_facts(point: str, evidence: str) -> bool:
-    """The evidence states the point's checkable facts: the point has a number and every number
-    and acronym of it occurs in the evidence ('GQA: <1% loss' vs '... GQA ... потеря меньше 1%' ->
-    True). A wrong number / swapped term is caught by the conflict checks, which override this."""
-    nums = numbers(point)
-    if not nums or not evidence:
+    """The evidence states the point's checkable facts: the point has a number or a version and
+    every number, acronym and version of it occurs in the evidence ('GQA: <1% loss' vs '... GQA ...
+    потеря меньше 1%' -> True). A wrong number / swapped term is caught by the conflict checks,
+    which override this."""
+    nums, acr, ver = _facts(point)
+    if not (nums or ver) or not evidence:
         return False
-    return nums <= numbers(evidence) and set(_ACRONYM.findall(point)) <= set(_ACRONYM.findall(evidence))
+    e_nums, e_acr, e_ver = _facts(evidence)
+    return nums <= e_nums and acr <= e_acr and ver <= e_ver
+
+
+def misses_facts(point: str, evidence: str) -> bool:
+    """The point has checkable facts and the evidence states none of them ('2-10x throughput
+    improvement' vs 'повышает throughput'): at most 'partly'."""
+    facts = set().union(*_facts(point))
+    return bool(facts) and not facts & set().union(*_facts(evidence))
 
 
 def verify_red_flags(red_flags: list[str], judgement: Judgement, evidence: list[str]) -> list[str]:
