@@ -121,12 +121,21 @@ def test_wrong_number_with_no_support_is_dropped():
 
 
 def test_both_checks_must_pass():
-    scores = {0: {1: Score(1, dense=0.9, lexical=0.1, shared=1), 2: Score(2, dense=0.2, lexical=0.9, shared=5)}}
+    scores = {0: {1: Score(1, dense=0.9, lexical=0.1, shared=1), 2: Score(2, dense=0.1, lexical=0.9, shared=5)}}
     text = "LoRA adapters are cheap to train today."
     out = attribute_text(text, split_segments(text), scores, Thresholds())
     assert out.text == text and out.uncited == 1
     scores[0][2] = Score(2, dense=0.6, lexical=0.6, shared=3)
     assert attribute_text(text, split_segments(text), scores).text == "LoRA adapters are cheap to train today [2]."
+
+
+def test_a_copied_short_item_is_supported_by_words_even_with_a_weak_embedding():
+    text = "7. Latency (p95 < 2s) [3]"  # the real model's list item citing the wrong source
+    scores = {0: {2: Score(2, dense=0.23, lexical=1.0, shared=3), 3: Score(3, dense=0.12, lexical=0.0, shared=0)}}
+    out = attribute_text(text, split_segments(text), scores)
+    assert out.text == "7. Latency (p95 < 2s) [2]" and [(c.old, c.new) for c in out.changes] == [(3, 2)]
+    scores[0][2] = Score(2, dense=0.15, lexical=1.0, shared=3)  # embedding says unrelated: not enough
+    assert attribute_text(text, split_segments(text), scores).text == "7. Latency (p95 < 2s)"
 
 
 def test_source_vectors_are_cached_between_answers():

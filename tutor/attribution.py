@@ -57,13 +57,19 @@ _META = re.compile(r"\b(?:источник\w*|заметк\w*|sources?|notes?|co
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Support = dense >= ``dense`` AND lexical >= ``lexical`` AND >= ``min_shared`` shared terms.
+    """Support = (dense >= ``dense`` AND lexical >= ``lexical`` AND >= ``min_shared`` shared terms)
+    OR, for short copied list items and formulas whose embedding says little, (lexical >=
+    ``copy_lexical`` AND >= ``copy_shared`` shared terms AND dense >= ``copy_dense``).
     A model citation is wrong when dense < ``wrong_dense`` AND no content term is shared.
-    Values calibrated on real answers (docs/answering.md, scripts/attribution_calibrate.py)."""
+    Calibrated on 56 hand-labelled claims x 233 (claim, source) pairs of real answers
+    (docs/answering.md, scripts/attribution_calibrate.py): 39 of 43 added citations correct."""
 
     dense: float = 0.40
-    lexical: float = 0.30
+    lexical: float = 0.40
     min_shared: int = 2
+    copy_lexical: float = 0.80
+    copy_shared: int = 3
+    copy_dense: float = 0.20
     wrong_dense: float = 0.30
 
 
@@ -185,7 +191,9 @@ class Score:
     shared: int
 
     def supports(self, th: Thresholds) -> bool:
-        return self.dense >= th.dense and self.lexical >= th.lexical and self.shared >= th.min_shared
+        if self.dense >= th.dense and self.lexical >= th.lexical and self.shared >= th.min_shared:
+            return True
+        return self.lexical >= th.copy_lexical and self.shared >= th.copy_shared and self.dense >= th.copy_dense
 
     def is_wrong(self, th: Thresholds) -> bool:
         return self.dense < th.wrong_dense and self.shared == 0
