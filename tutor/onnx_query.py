@@ -110,6 +110,8 @@ def _session(path: Path, threads: int, graph_optimization: str) -> Any:
     opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     opts.graph_optimization_level = levels[graph_optimization]
     opts.log_severity_level = 3
+    # idle worker threads sleep instead of spinning: the cores are shared with the LLM engine
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
 
 
