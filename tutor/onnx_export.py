@@ -11,6 +11,7 @@ onnx, onnxruntime) happen inside the functions.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -65,29 +66,32 @@ def build_query_model(source: Path, dest: Path, *, source_sha256: str, recipe: Q
 
 
 def _build(source: Path, part: Path, source_sha256: str, recipe: QuantRecipe, progress: bool) -> dict[str, Any]:
-    st = _load_fp32(source)
     say = log.info if not progress else print
+    st = _load_fp32(source)
+    prompt, max_length = st.prompts["query"], int(st.max_seq_length)
+    reference = torch_reference(st, prompt)
     t0 = time.perf_counter()
     fp32 = part / "fp32.onnx"
     say(f"{QUERY_ARTIFACT}: exporting the query graph to ONNX (a few minutes)")
     export_graph(st, fp32, opset=recipe.opset)
-    export_s = time.perf_counter() - t0
+    st.tokenizer.backend_tokenizer.save(str(part / TOKENIZER_FILE))
+    export_s, export_rss = time.perf_counter() - t0, peak_rss_mb()
+    del st  # the torch model is not needed any more: keep the quantizer's peak memory lower
+    gc.collect()
     say(f"{QUERY_ARTIFACT}: quantizing the MatMuls to int8")
     t1 = time.perf_counter()
     excluded = quantize(fp32, part / MODEL_FILE, recipe)
     quantize_s = time.perf_counter() - t1
     for leftover in part.glob("fp32.onnx*"):
         remove(leftover)
-    st.tokenizer.backend_tokenizer.save(str(part / TOKENIZER_FILE))
-    prompt = st.prompts["query"]
-    probe = probe_check(st, part, prompt)
+    probe = probe_check(part, prompt, max_length, reference)
     return {
         "name": QUERY_ARTIFACT, "source_sha256": source_sha256, "recipe": recipe.to_json(),
         "recipe_id": recipe.id, "query_prompt": prompt, "dim": len(probe["vectors"][0]),
-        "max_length": int(st.max_seq_length), "excluded_nodes": len(excluded),
+        "max_length": max_length, "excluded_nodes": len(excluded),
         "probe": probe, "sizes": file_sizes(part),
         "build": {"export_s": round(export_s, 1), "quantize_s": round(quantize_s, 1),
-                  "peak_rss_mb": peak_rss_mb(), "versions": _versions()},
+                  "peak_rss_mb_export": export_rss, "peak_rss_mb": peak_rss_mb(), "versions": _versions()},
     }
 
 
@@ -190,28 +194,30 @@ def quantize(src: Path, dst: Path, recipe: QuantRecipe) -> list[str]:
     return exclude
 
 
-def probe_check(st: Any, folder: Path, prompt: str) -> dict[str, Any]:
-    """Token ids of the saved tokenizer == sentence-transformers' ids, and the int8 graph's vectors
-    close to the fp32 torch vectors, on ``PROBES``. Returns the probe record kept in meta.json."""
+def torch_reference(st: Any, prompt: str) -> dict[str, Any]:
+    """sentence-transformers' token ids and fp32 unit vectors of ``PROBES`` (the 'query' prompt)."""
     import torch
 
+    ids = [st.tokenize([prompt + text])["input_ids"][0].tolist() for text in PROBES]
+    with torch.inference_mode():
+        vecs = st.encode(list(PROBES), prompt_name="query", normalize_embeddings=True, convert_to_numpy=True)
+    return {"ids": ids, "vectors": [[round(float(x), 6) for x in v] for v in vecs]}
+
+
+def probe_check(folder: Path, prompt: str, max_length: int, reference: dict[str, Any]) -> dict[str, Any]:
+    """The saved tokenizer reproduces sentence-transformers' token ids and the int8 graph's vectors are
+    within ``PROBE_MIN_COSINE`` of the fp32 torch vectors on ``PROBES``; the record kept in meta.json."""
     from tutor.onnx_query import OnnxQueryEncoder
 
     encoder = OnnxQueryEncoder.open(folder, threads=1, meta={"query_prompt": prompt, "dim": 0,
-                                                            "max_length": int(st.max_seq_length)})
-    for text in PROBES:
-        ids = st.tokenize([prompt + text])["input_ids"][0].tolist()
-        if encoder.token_ids(text) != ids:
-            raise ModelError("The saved tokenizer does not reproduce sentence-transformers' token ids.")
-    with torch.inference_mode():
-        ref = st.encode(list(PROBES), prompt_name="query", normalize_embeddings=True, convert_to_numpy=True)
-    vectors = [encoder.encode(t) for t in PROBES]
-    cosines = [round(cosine(v, r.tolist()), 5) for v, r in zip(vectors, ref, strict=True)]
+                                                            "max_length": max_length})
+    if [encoder.token_ids(text) for text in PROBES] != reference["ids"]:
+        raise ModelError("The saved tokenizer does not reproduce sentence-transformers' token ids.")
+    cosines = [round(cosine(encoder.encode(t), r), 5) for t, r in zip(PROBES, reference["vectors"], strict=True)]
     if min(cosines) < PROBE_MIN_COSINE:
         raise ModelError(f"The int8 query encoder disagrees with the torch model on the probe queries "
                          f"(cosine {min(cosines):.3f} < {PROBE_MIN_COSINE}); it was not installed.")
-    return {"texts": list(PROBES), "vectors": [[round(float(x), 6) for x in r] for r in ref],
-            "cosine_int8_vs_fp32": cosines}
+    return {"texts": list(PROBES), "vectors": reference["vectors"], "cosine_int8_vs_fp32": cosines}
 
 
 def peak_rss_mb() -> int:
