@@ -26,9 +26,11 @@ def report(ingested_services):
 
 @pytest.mark.slow
 @pytest.mark.xfail(strict=False, reason=(
-    "known gap, measured 2026-11-22 on the default 1.5B model: the strong GQA/MQA/MHA answer "
-    "grades 6.7 (< 7) deterministically; full calibration: strong >= 7 in 14/15, wrong <= 3 in "
-    "10/15 (docs/grading.md). Remove this marker when the grader meets the issue-5 thresholds."))
+    "issue-5 targets not all met yet, measured 2026-11-22 on the default 1.5B model "
+    "(scripts/calibrate_grader.py, docs/grading.md): strong >= 7 15/15 (+6/6 corpus), wrong <= 3 "
+    "14/15 (LLM-as-judge 'weak model judges the strong one' 5.0), pairs 32/36 = 89% < 90% (4 "
+    "strong = partial ties on LLM-derived key points). These 3 questions met every threshold in "
+    "that run; remove this marker when the full calibration does."))
 def test_thresholds_on_real_model(report) -> None:
     by = {s.label: s for s in report.labels}
     assert by["strong"].min >= 7, report.summary()
