@@ -96,7 +96,7 @@ def score(inp: Path, out: Path) -> None:
         hits = services.retriever.search(row["question"], k=services.settings.top_k)  # as the Tutor does
         stored = {h.chunk.chunk_id: h.vector for h in hits if h.vector is not None}
         w0, c0 = time.perf_counter(), time.process_time()
-        scores = attributor.score(segments, sources, stored)
+        scores = attributor.score(segments, sources, stored, row["question"])
         wall, cpu = time.perf_counter() - w0, time.process_time() - c0
         print(f"\n=== {a} {row['question']}  (check: wall {wall:.2f}s cpu {cpu:.2f}s, "
               f"{len(scores)} claims x {len(sources)} sources, load {os.getloadavg()[0]:.2f})")

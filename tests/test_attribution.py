@@ -179,3 +179,14 @@ def test_tutor_passes_the_hits_stored_vectors_to_the_checker():
                   attributor=Attributor(emb))
     assert tutor.ask("Что такое LoRA?").text.endswith("[1].") and emb.documents == []
     assert "vector" not in hits[0].model_dump()
+
+
+def test_the_questions_own_terms_prove_nothing():
+    """'DPO ... PPO' is in every sentence and source of a DPO-vs-PPO answer: only other words count."""
+    claim = "Термометр: DPO использует термометр, а PPO использует reward модель."
+    assert lexical(claim, SOURCES[2].text)[1] >= 2
+    out = Attributor(TopicEmbedder()).attribute(claim, SOURCES, question="Чем DPO отличается от PPO?")
+    assert out.text == claim and out.uncited == 1
+    out = Attributor(TopicEmbedder()).attribute("DPO обходится без reward model и без PPO.", SOURCES,
+                                                question="Чем DPO отличается от PPO?")
+    assert out.text == "DPO обходится без reward model и без PPO [3]."

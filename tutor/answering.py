@@ -147,7 +147,7 @@ class Tutor:
             log.info("removed citations with no source: %s", checked.removed)
         text, citations, report = checked.text, checked.citations, {}
         if self.attributor is not None:
-            att = self.attributor.attribute(text, sources, stored)
+            att = self.attributor.attribute(text, sources, stored, base.rewritten_query or base.question)
             timings["attribute_s"] = att.seconds
             report = {"claims": att.claims, "uncited": att.uncited, **{
                 a: sum(c.action == a for c in att.changes) for a in ("added", "moved", "dropped")}}

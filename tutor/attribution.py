@@ -167,12 +167,13 @@ def claim_text(segment: str) -> str:
     return " ".join(_LIST_HEAD.sub("", _MD.sub(" ", _MARK.sub(" ", segment))).split())
 
 
-def lexical(claim: str, source: str) -> tuple[float, int]:
-    """(share of the claim's content terms found in the source, number shared).
+def lexical(claim: str, source: str, ignore: frozenset[str] = frozenset()) -> tuple[float, int]:
+    """(share of the claim's content terms found in the source, number shared). Terms in ``ignore``
+    (the question's own terms: every retrieved source shares them) do not count.
 
     lexical('LoRA trains low-rank matrices', 'LoRA: low-rank адаптеры') -> (0.5, 2)
     """
-    mine = set(terms(claim))
+    mine = set(terms(claim)) - ignore
     if not mine:
         return 0.0, 0
     shared = len(mine & set(terms(source)))
@@ -296,25 +297,30 @@ class Attributor:
         return found
 
     def score(self, segments: Sequence[Segment], sources: Sequence[Citation],
-              known: Mapping[str, Sequence[float]] | None = None) -> dict[int, dict[int, Score]]:
+              known: Mapping[str, Sequence[float]] | None = None,
+              question: str = "") -> dict[int, dict[int, Score]]:
         """Scores of every claim segment against every source (empty when there is nothing to do).
         ``known``: stored document vectors by chunk id (``Hit.vector``), used instead of embedding."""
         claims = {i: claim_text(s.text) for i, s in enumerate(segments) if s.kind == "claim"}
         if not claims or not sources:
             return {}
         src_vecs = self._source_vectors(sources, known or {})
+        ignore = frozenset(terms(question))
         out: dict[int, dict[int, Score]] = {}
         for i, claim in claims.items():
             qvec = self.embedder.embed_query(claim)
             out[i] = {}
             for s in sources:
-                share, shared = lexical(claim, s.text)
+                share, shared = lexical(claim, s.text, ignore)
                 out[i][s.n] = Score(s.n, dot(qvec, src_vecs[s.n]), share, shared)
         return out
 
     def attribute(self, text: str, sources: Sequence[Citation],
-                  known: Mapping[str, Sequence[float]] | None = None) -> Attribution:
+                  known: Mapping[str, Sequence[float]] | None = None, question: str = "") -> Attribution:
+        """``question``: its terms are ignored by the lexical check ("DPO", "PPO" in every source
+        and in every sentence of a DPO-vs-PPO answer prove nothing)."""
         t0 = time.perf_counter()
         segments = split_segments(text)
-        result = attribute_text(text, segments, self.score(segments, sources, known), self.thresholds)
+        result = attribute_text(text, segments, self.score(segments, sources, known, question),
+                                self.thresholds)
         return result.model_copy(update={"seconds": time.perf_counter() - t0})
