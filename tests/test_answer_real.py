@@ -131,7 +131,7 @@ def test_min_relevance_separates_in_scope_from_out_of_scope(ingested_services):
 
 
 @pytest.mark.xfail(strict=False, reason=(
-    "known gap, measured 2026-11-22 05:05-05:18 UTC (load 2-4) on the default 1.5B model with the "
+    "known gap, measured 2026-11-22 05:05 and 05:23 UTC (load 1-4) on the default 1.5B model with the "
     "citation checker on: 7/10 pass this stricter check (a cited sentence states a topic fact its "
     "chunk holds). LoRA: cited, but no cited sentence names low-rank/rank/matrices; DPO vs PPO: cited "
     "lines state '2-3x faster', 'less memory', not one of the listed facts; GPTQ vs AWQ: uncited (the "
