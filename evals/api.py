@@ -94,14 +94,12 @@ def _retrieval(services: Any, limit: int | None, progress: ProgressCb | None,
 
 def _answers(services: Any, limit: int | None, judge_llm: ChatLLM | None,
              progress: ProgressCb | None, notes: list[str]) -> SuiteResult:
-    from tutor.answering import Tutor
-
     all_golden = _golden(services, notes)
     golden = _take(all_golden, limit)
     notes.append(f"answers suite: {len(golden)} of {len(all_golden)} golden questions "
                  f"({len({g.topic for g in golden})} topics)")
     searcher = LockedSearcher(services.retriever, threading.Lock())
-    tutor = Tutor(searcher, services.llm, services.settings)
+    tutor = services.tutor(searcher)  # the same pipeline as `tutor ask`, citation checker included
     judge = Judge(judge_llm or services.llm)
     return run_answers(tutor, judge, services.embedder, golden,
                        workers=max(1, services.settings.llm_parallel), progress=progress)

@@ -61,6 +61,7 @@ def evaluate_item(item: GoldenItem, tutor: StreamingTutor, judge: Judge | None,
         row["error"] = f"answering failed: {type(err).__name__}: {err}"
         return row
     row.update(answer=answer.text, covered=answer.covered, n_sources=len(sources),
+               n_citations=len(answer.citations), citation_check=answer.citation_check,
                answer_s=round(time.perf_counter() - t0, 2))
     row["contexts"] = [s.text[:CHUNK_CHARS] for s in sources]
     row["context_ids"] = [s.chunk_id for s in sources]

@@ -123,6 +123,17 @@ def test_quoted_red_flag_said_word_for_word() -> None:
     assert not quoted_red_flags("Speculative decoding быстрее при высоком acceptance rate.", flags)
 
 
+def test_a_negation_elsewhere_in_the_sentence_does_not_hide_the_quoted_phrase() -> None:
+    # held-out misses: the sentence-wide guard saw 'не нужно' / 'не нужны' later in the sentence
+    rope = "Это бесплатно и без потерь: качество только растёт, и дообучать на длинных примерах не нужно."
+    assert quoted_red_flags(rope, ["Говорит, что это «бесплатно и без потерь»."])
+    swa = "Мы ничего не теряем, поэтому глобальные токены и внешняя память не нужны."
+    assert quoted_red_flags(swa, ["«Ничего не теряем» — игнорирует потерю дальних зависимостей."])
+    # a negation inside the quoted span, or right before it, still refuses the match
+    assert not quoted_red_flags("Это не бесплатно и без потерь не обходится.", ["«бесплатно и без потерь»"])
+    assert not quoted_red_flags("Мы не ничего не теряем.", ["«Ничего не теряем»"])
+
+
 def test_grader_caps_a_confident_contradiction_the_llm_calls_covered() -> None:
     import json
 

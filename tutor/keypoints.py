@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
 import threading
 from pathlib import Path
 
 from tutor.errors import InputError
-from tutor.grading.checks import detect_lang
+from tutor.grading.checks import STOP, detect_lang, sentences
 from tutor.grading.schema import KeyPoints
 from tutor.ports import ChatLLM
 from tutor.prompting import render
@@ -22,6 +23,9 @@ _SCHEMA = """CREATE TABLE IF NOT EXISTS key_points (
     item_id TEXT NOT NULL, ref_hash TEXT NOT NULL, points TEXT NOT NULL,
     PRIMARY KEY (item_id, ref_hash))"""
 MAX_POINTS = 4
+MIN_POINTS = 3        # fewer derived points let a partial answer tie a strong one (10 = 10)
+_WORD = re.compile(r"[\w+-]+", re.UNICODE)
+_MARKUP = re.compile(r"\*\*|__|`|^\s*[#>]+\s*")
 
 
 def ref_hash(reference: str) -> str:
@@ -37,6 +41,44 @@ def clean_points(points: list[str]) -> list[str]:
         if text and text.lower() not in {o.lower() for o in out}:
             out.append(text)
     return out[:MAX_POINTS]
+
+
+def _content_words(text: str) -> set[str]:
+    return {w[:5] for w in _WORD.findall(text.lower()) if w not in STOP and len(w) > 2}
+
+
+def reference_statements(reference: str) -> list[str]:
+    """The reference's own prose sentences that can serve as a key point: markup stripped, table
+    rows and code skipped, 4-40 words. 'Коротко. **BPE** сливает самые частые пары.' ->
+    ['BPE сливает самые частые пары.']"""
+    out: list[str] = []
+    in_code = False
+    for line in reference.splitlines():
+        if line.strip().startswith("```"):
+            in_code = not in_code
+            continue
+        if in_code or "|" in line or line.startswith("    "):
+            continue
+        for sent in sentences(_MARKUP.sub("", line)):
+            sent = sent.strip().lstrip("-•0123456789.) ").strip()
+            if 4 <= len(sent.split()) <= 40:
+                out.append(sent)
+    return out
+
+
+def top_up(points: list[str], reference: str, min_points: int = MIN_POINTS) -> list[str]:
+    """Add the reference's own statements (in order, skipping ones a point already says: half of
+    their content words shared) until there are ``min_points``. Deterministic, so applying it to
+    cached points gives the same list every time."""
+    out = list(points)
+    for stmt in reference_statements(reference):
+        if len(out) >= min_points:
+            break
+        words = _content_words(stmt)
+        if not words or any(len(words & _content_words(p)) >= len(words) / 2 for p in out):
+            continue
+        out.append(stmt)
+    return out
 
 
 class KeyPointCache:
@@ -86,4 +128,5 @@ def ensure_key_points(item: BankItem, llm: ChatLLM, cache: KeyPointCache | None)
         points = derive_key_points(llm, item.question, reference)
         if cache:
             cache.put(item.id, reference, points)
+    points = top_up(points, reference)
     return item.model_copy(update={"key_points": points, "key_points_derived": True})

@@ -68,6 +68,20 @@ class Services:
         self._closers.append(client.close)  # closed before the engine it talks to (LIFO)
         return client
 
+    @cached_property
+    def attributor(self) -> Any:
+        """One citation checker per process: its source-vector cache outlives a request."""
+        from tutor.attribution import Attributor
+
+        return Attributor(self.embedder)
+
+    def tutor(self, searcher: Any = None) -> Any:
+        """The answering pipeline every entry point uses (CLI, UI, evals): retrieval -> LLM ->
+        citation checker. ``searcher`` overrides the retriever (e.g. a locked wrapper)."""
+        from tutor.answering import Tutor
+
+        return Tutor(searcher or self.retriever, self.llm, self.settings, attributor=self.attributor)
+
     # --- persistence ---------------------------------------------------------------------------
     @cached_property
     def attempts(self) -> Any:

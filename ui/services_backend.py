@@ -79,12 +79,9 @@ class ServicesBackend:
             return current
 
     def _tutor(self) -> Any:
-        from tutor.answering import Tutor
-        from tutor.attribution import Attributor
-
-        with self._lock:  # one checker per backend: its source-vector cache outlives a request
-            attributor = self.__dict__.setdefault("_attributor_obj", Attributor(self.services.embedder))
-        return Tutor(self._searcher(), self.services.llm, self.settings, attributor=attributor)
+        with self._lock:  # the checker is built once (cached on Services) and shared by requests
+            self.services.attributor  # noqa: B018 - build under the lock
+        return self.services.tutor(self._searcher())
 
     def _grader(self) -> Any:
         with self._lock:

@@ -20,11 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def _tutor(services: Any) -> Any:
-    from tutor.answering import Tutor
-    from tutor.attribution import Attributor
-
-    return Tutor(services.retriever, services.llm, services.settings,
-                 attributor=Attributor(services.embedder))
+    return services.tutor()
 
 
 def answer_json(ans: Answer) -> dict[str, Any]:

@@ -11,7 +11,8 @@ similarity is lexical unless a vector function (the embedder) is given.
    version of the same shape in place of the reference's ('FP32' vs 'FP16') or another
    organisation ('OpenAI' vs 'DeepSeek').
 3. A red flag that quotes a phrase («Всегда быстрее, ставь и не думай») is shown when an answer
-   sentence says that phrase (and negates nothing the phrase does not).
+   sentence says that phrase (and, within the words it matched, negates nothing the phrase
+   does not).
 """
 
 from __future__ import annotations
@@ -197,11 +198,21 @@ def quoted_red_flags(answer: str, red_flags: Sequence[str]) -> list[Conflict]:
             for s in sents:
                 toks = lexicon.tokens(s)
                 hit = sum(any(_same(w, t) for t in toks) for w in words) / len(words)
-                extra_neg = sum(t in lexicon._NEG for t in toks) > sum(w in lexicon._NEG for w in words)
-                if hit >= QUOTE_SHARE and not extra_neg:
+                if hit >= QUOTE_SHARE and not _extra_negation(toks, words):
                     out.append(Conflict(clause=s, reference=flag, kind="red_flag"))
                     break
     return out
+
+
+def _extra_negation(toks: list[str], words: list[str]) -> bool:
+    """Does the answer negate the quoted phrase? Only negations inside the matched span (and the
+    word just before it) count, so a later 'дообучать не нужно' in the same sentence does not hide
+    'бесплатно и без потерь'; 'не бесплатно и без потерь' is still refused."""
+    idx = [i for i, t in enumerate(toks) if any(_same(w, t) for w in words if w not in lexicon._NEG)]
+    if not idx:
+        return False
+    span = toks[max(0, min(idx) - 1):max(idx) + 1]
+    return sum(t in lexicon._NEG for t in span) > sum(w in lexicon._NEG for w in words)
 
 
 def _same(w: str, t: str) -> bool:
