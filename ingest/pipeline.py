@@ -104,7 +104,10 @@ def _embed(services: Services, chunks: list[Chunk], *, progress: bool) -> list[l
     embedder: Any = services.embedder
     step = max(1, services.settings.embed_batch_size) * 4
     vectors: list[list[float]] = []
-    with tqdm(total=len(chunks), desc="embedding", unit="chunk", disable=not progress) as bar:
+    from tutor.embedder import torch_threads
+
+    with tqdm(total=len(chunks), desc="embedding", unit="chunk", disable=not progress) as bar, \
+            torch_threads(services.settings.ingest_threads):
         for i in range(0, len(chunks), step):
             vectors += embedder.embed_documents([c.text for c in chunks[i:i + step]])
             bar.update(min(step, len(chunks) - i))

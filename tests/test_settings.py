@@ -62,3 +62,14 @@ def test_invalid_value_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("TUTOR_RETRIEVAL_MODE", "telepathy")
     with pytest.raises(ValueError, match="retrieval_mode"):
         Settings()
+
+
+def test_bf16_fast_path_needs_native_bf16_in_the_cpu_flags() -> None:
+    from tutor.embedder import _BF16_FLAGS, cpu_flags
+
+    xeon = "processor\t: 0\nflags\t\t: fpu sse avx512f avx512bw avx512_vnni\n"
+    spr = "flags\t\t: avx512f amx_bf16 avx512_bf16 amx_tile\n"
+    arm = "Features\t: fp asimd bf16 i8mm\n"
+    assert not (cpu_flags(xeon) or set()) & _BF16_FLAGS  # AVX-512 alone: bf16 is emulated, use fp32
+    assert (cpu_flags(spr) or set()) & _BF16_FLAGS and (cpu_flags(arm) or set()) & _BF16_FLAGS
+    assert cpu_flags("model name: something\n") is None

@@ -51,6 +51,8 @@ class Settings(BaseSettings):
                                                    "see docs/retrieval.md for the measured quality cost).")
     embed_threads: int = Field(1, description="torch CPU threads for the embedder (0 = torch default). "
                                               "1 is fastest when the CPU is shared with the LLM.")
+    ingest_threads: int = Field(0, description="torch CPU threads while ingest embeds documents (0 = all cores): "
+                                               "a batch job, restored to embed_threads afterwards.")
     embed_query_backend: Literal["auto", "onnx-int8", "torch"] = Field(
         "auto", description="Query encoder: 'onnx-int8' = ONNX Runtime int8 graph built by `tutor models fetch` "
                             "(faster per query; docs/retrieval.md); 'torch' = the document model; 'auto' = "
