@@ -127,8 +127,9 @@ def test_key_points_derived_once_and_cached(tmp_path) -> None:
         bare.question, STRONG)
     purposes = [p for p, _ in llm.calls]
     assert purposes.count("keypoints") == 1
-    # two derived points are topped up to three with the reference's own statement
-    assert [p.point for p in g1.points] == ["Хранит K и V", "Ускоряет decode", bare.reference_answer] \
+    # 'Ускоряет decode' is not in the reference (dropped); the list is topped up with the
+    # reference's own statement
+    assert [p.point for p in g1.points] == ["Хранит K и V", bare.reference_answer] \
         == [p.point for p in g2.points]
 
 
@@ -153,3 +154,20 @@ def test_explain_keeps_grade_in_context() -> None:
     assert gr.explain(g, "почему я потерял баллы?") == "Потому что"
     prompt = llm.calls[-1][1][-1]["content"]
     assert "почему я потерял баллы?" in prompt and '"score"' in prompt and ITEM.question in prompt
+
+
+def test_judgement_schema_asks_for_exactly_one_verdict_per_pair() -> None:
+    from tutor.grading.schema import judgement_schema
+
+    points = judgement_schema(3, 1).model_json_schema()["properties"]["points"]
+    assert points["minItems"] == points["maxItems"] == 3  # a missing verdict would read as 'missed'
+
+
+def test_derived_points_are_not_filtered_by_language() -> None:
+    from tutor.grading.sources import Sources
+
+    mixed = ["Использование сильной LLM для оценки outputs другой модели.", "Problem: judge bias, self-preference."]
+    derived = ITEM.model_copy(update={"key_points": mixed, "key_points_derived": True})
+    assert Sources(item=derived, rubric=derived, citations=[], lang="ru").key_points == mixed
+    merged = ITEM.model_copy(update={"key_points": mixed})  # RU/EN rubric pair: keep the answer's language
+    assert Sources(item=merged, rubric=merged, citations=[], lang="ru").key_points == mixed[:1]

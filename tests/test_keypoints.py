@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tutor.keypoints import MIN_POINTS, reference_statements, top_up
+from tutor.keypoints import MIN_POINTS, grounded, reference_statements, top_up
 
 REF = """**Коротко.** Temperature делит логиты перед softmax.
 | T | эффект |
@@ -40,3 +40,18 @@ def test_top_up_keeps_enough_points_and_is_idempotent() -> None:
 
 def test_top_up_with_nothing_usable_returns_what_it_has() -> None:
     assert top_up(["Один пункт"], "| a | b |\n|---|---|") == ["Один пункт"]
+
+
+MP_REF = ("Использование FP16/BF16 для forward/backward pass и FP32 для master weights и gradient "
+          "accumulation. Ускоряет training в 2x, снижает memory в 2x. BF16 предпочтительнее FP16 на "
+          "Ampere+ GPU (нет overflow проблем).")
+
+
+def test_only_points_grounded_in_the_reference_and_its_language_are_kept() -> None:
+    # a real derivation: English points for a Russian reference (the judge then rated a correct
+    # Russian answer 'missed' on all of them), one of them not in the reference at all
+    assert not grounded("This technique accelerates training by 2x and reduces memory by 2x.", MP_REF)
+    assert not grounded("Mixed precision training is particularly useful for training large models.", MP_REF)
+    assert grounded("BF16 предпочтительнее FP16 на Ampere+ GPU", MP_REF)
+    assert grounded("Ускоряет обучение (training) в 2x и снижает memory", MP_REF)
+    assert not grounded("Модель обучается быстрее на TPU", MP_REF)

@@ -1,6 +1,8 @@
 """Key points ("what a pro should cover") for bank items that have none: derived once from the
 reference answer by the LLM and stored in SQLite keyed by item id + reference hash, so a grade
-never pays for the derivation twice and an edited reference gets new points.
+never pays for the derivation twice and an edited reference gets new points. The LLM proposes,
+Python keeps only points grounded in the reference (same language, its words) and tops the list up
+to MIN_POINTS with the reference's own statements.
 """
 
 from __future__ import annotations
@@ -66,6 +68,17 @@ def reference_statements(reference: str) -> list[str]:
     return out
 
 
+def grounded(point: str, reference: str, min_share: float = 0.5) -> bool:
+    """Is a derived point the reference's own fact, in the reference's language? At least half of
+    its content words (5-letter stems) occur in the reference. The 1.5B model sometimes answers in
+    English for a Russian reference, or adds a fact the reference does not state ('particularly
+    useful for large models'); its judge then rates a correct Russian answer 'missed' on them."""
+    words = _content_words(point)
+    if not words or detect_lang(point) != detect_lang(reference):
+        return False
+    return len(words & _content_words(reference)) >= min_share * len(words)
+
+
 def top_up(points: list[str], reference: str, min_points: int = MIN_POINTS) -> list[str]:
     """Add the reference's own statements (in order, skipping ones a point already says: half of
     their content words shared) until there are ``min_points``. Deterministic, so applying it to
@@ -128,5 +141,5 @@ def ensure_key_points(item: BankItem, llm: ChatLLM, cache: KeyPointCache | None)
         points = derive_key_points(llm, item.question, reference)
         if cache:
             cache.put(item.id, reference, points)
-    points = top_up(points, reference)
+    points = top_up([p for p in points if grounded(p, reference)], reference)
     return item.model_copy(update={"key_points": points, "key_points_derived": True})

@@ -36,12 +36,13 @@ class Judgement(BaseModel):
 
 @lru_cache(maxsize=64)
 def judgement_schema(n_points: int, n_flags: int) -> type[Judgement]:
-    """Judgement whose JSON schema allows at most the asked number of items (``maxItems``), so
-    the constrained decoder cannot ramble on past the last pair (extra items from a server that
+    """Judgement whose JSON schema asks for exactly one verdict per pair (``minItems`` =
+    ``maxItems``), so the constrained decoder can neither stop early (a missing verdict would read
+    as 'missed') nor ramble on past the last pair (extra items from a server that
     ignores maxItems are tolerated: unknown numbers are dropped by ``renumber``)."""
     return create_model(  # type: ignore[no-any-return]
         f"Judgement_{n_points}_{n_flags}", __base__=Judgement,
-        points=(list[PointJudgement], Field(json_schema_extra={"maxItems": n_points})),
+        points=(list[PointJudgement], Field(json_schema_extra={"minItems": n_points, "maxItems": n_points})),
         red_flags=(list[FlagJudgement], Field(default_factory=list, json_schema_extra={"maxItems": n_flags})))
 
 

@@ -31,6 +31,8 @@ class Sources:
 
     @property
     def key_points(self) -> list[str]:
+        if self.rubric.key_points_derived:  # one language already; no RU/EN duplicates to drop
+            return self.rubric.key_points
         return in_language(self.rubric.key_points, self.lang)
 
     @property
