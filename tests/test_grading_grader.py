@@ -171,3 +171,13 @@ def test_derived_points_are_not_filtered_by_language() -> None:
     assert Sources(item=derived, rubric=derived, citations=[], lang="ru").key_points == mixed
     merged = ITEM.model_copy(update={"key_points": mixed})  # RU/EN rubric pair: keep the answer's language
     assert Sources(item=merged, rubric=merged, citations=[], lang="ru").key_points == mixed[:1]
+
+
+def test_points_copied_from_the_reference_do_not_make_its_terms_salient() -> None:
+    from tutor.grading.grader import salient_points
+
+    ref = "Router выдаёт вероятности, выбираются top-k. Output = взвешенная сумма outputs экспертов."
+    pts = ["Output = взвешенная сумма outputs экспертов.", "Router выбирает top-k экспертов по вероятностям",
+           "The router picks experts"]
+    assert salient_points("Как работает MoE?", ref, pts) == [
+        "Как работает MoE?", "Router выбирает top-k экспертов по вероятностям"]

@@ -97,8 +97,7 @@ class Grader:
         off_topic = not copied and self._off_topic(text, question, src.reference)
         # salient terms: the question's and those of key points in the reference's language (an
         # English key point would make every English word of a Russian answer a 'term')
-        ref_lang = checks.detect_lang(src.reference)
-        salient = [question] + [p for p in key_points if checks.detect_lang(p) == ref_lang]
+        salient = salient_points(question, src.reference, key_points)
         vectors = self.embedder.embed_documents if self.embedder is not None else None
         align_vectors = vectors if ALIGN_WITH_EMBEDDINGS else None
         conflicts = _merge(find_conflicts(text, src.reference, "\n".join(salient)),
@@ -190,6 +189,17 @@ class Grader:
                      feedback=feedback.build_feedback(lang, 0.0, [], [], [], flags, self.max_answer_chars),
                      model_answer=item.reference_answer if item else "", flags=flags,
                      follow_up=question)
+
+
+def salient_points(question: str, reference: str, key_points: list[str]) -> list[str]:
+    """The text whose terms 'matter' to the term-swap check: the question and the key points in the
+    reference's language (an English key point would make every English word of a Russian answer
+    a 'term'), but not points copied verbatim from the reference (the top-up of derived points):
+    those would make every incidental term of the reference salient, and a correct answer that
+    says 'выход' for 'output' next to the formula was flagged as a swap (strong MoE answer 0.3)."""
+    ref_lang = checks.detect_lang(reference)
+    return [question] + [p for p in key_points
+                         if checks.detect_lang(p) == ref_lang and p.strip() not in reference]
 
 
 def renumber(j: Judgement, point_ev: list[str], flag_ev: list[str]) -> Judgement:
