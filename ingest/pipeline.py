@@ -101,11 +101,11 @@ def _embed(services: Services, chunks: list[Chunk], *, progress: bool) -> list[l
     """Embed in batches with a tqdm bar (disabled unless ``progress``)."""
     from tqdm import tqdm
 
+    from tutor.embedder import torch_threads
+
     embedder: Any = services.embedder
     step = max(1, services.settings.embed_batch_size) * 4
     vectors: list[list[float]] = []
-    from tutor.embedder import torch_threads
-
     with tqdm(total=len(chunks), desc="embedding", unit="chunk", disable=not progress) as bar, \
             torch_threads(services.settings.ingest_threads):
         for i in range(0, len(chunks), step):

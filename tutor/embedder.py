@@ -2,8 +2,8 @@
 
 Fast path (``settings.embed_quantize``): on CPU the model runs in bfloat16 where the CPU has
 native bf16 (the AMX / AVX512-BF16 units of recent x86 CPUs; ``bf16_supported``), which halves the
-bytes read per query (batch-1 queries are memory-bound); elsewhere it stays fp32. Measured on this 2-core box: cosine to the fp32 vectors >= 0.999, hit@5 unchanged,
-while torch's int8 dynamic quantization of the Linear layers moves vectors to cosine ~0.955 (see
+bytes read per query (batch-1 queries are memory-bound); elsewhere it stays fp32. Measured on an
+AMX 2-core box: cosine to the fp32 vectors >= 0.999, hit@5 unchanged, while torch's int8 dynamic quantization of the Linear layers moves vectors to cosine ~0.955 (see
 docs/retrieval.md). Repeated queries are served from an LRU cache.
 
 Queries (not documents) go through the int8 ONNX Runtime graph (``tutor.onnx_query``) when

@@ -79,9 +79,8 @@ class ServicesBackend:
             return current
 
     def _tutor(self) -> Any:
-        with self._lock:  # the checker is built once (cached on Services) and shared by requests
-            self.services.attributor  # noqa: B018 - build under the lock
-        return self.services.tutor(self._searcher())
+        with self._lock:  # the citation checker (cached on Services) is built once, shared by requests
+            return self.services.tutor(self._searcher())
 
     def _grader(self) -> Any:
         with self._lock:
