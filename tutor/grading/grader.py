@@ -22,7 +22,7 @@ from tutor.grading.evidence import pick_evidence
 from tutor.grading.schema import Grade, Judgement, PairCheck, judgement_schema
 from tutor.grading.score import score_judgement
 from tutor.grading.sources import Sources, resolve_sources
-from tutor.keypoints import KeyPointCache, ensure_key_points
+from tutor.keypoints import KeyPointCache, ensure_key_points, reference_statements
 from tutor.ports import ChatLLM, Embedder, Message, Searcher
 from tutor.prompting import render
 from tutor.types import BankItem, Hit
@@ -198,8 +198,9 @@ def salient_points(question: str, reference: str, key_points: list[str]) -> list
     those would make every incidental term of the reference salient, and a correct answer that
     says 'выход' for 'output' next to the formula was flagged as a swap (strong MoE answer 0.3)."""
     ref_lang = checks.detect_lang(reference)
-    return [question] + [p for p in key_points
-                         if checks.detect_lang(p) == ref_lang and p.strip() not in reference]
+    copied = set(reference_statements(reference))  # what top_up adds (markup stripped)
+    return [question] + [p for p in key_points if checks.detect_lang(p) == ref_lang
+                         and p not in copied and p.strip() not in reference]
 
 
 def renumber(j: Judgement, point_ev: list[str], flag_ev: list[str]) -> Judgement:
