@@ -19,6 +19,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from tutor.types import Answer, Citation
 
 
+def _tutor(services: Any) -> Any:
+    """The answering pipeline (a seam the error tests replace with a tutor at a dead server)."""
+    return services.tutor()
+
+
 def answer_json(ans: Answer) -> dict[str, Any]:
     """The `tutor ask --json` document."""
     keys = ("rewrite_s", "retrieve_s", "ttft_s", "generate_s", "attribute_s", "total_s")
@@ -71,7 +76,7 @@ def ask(question: str = typer.Argument(..., help="Your question (Russian or Engl
     from tutor.services import Services
 
     with Services(load_settings()) as services:
-        tutor = services.tutor()
+        tutor = _tutor(services)
         if as_json:
             echo_json(answer_json(tutor.ask(question)))
         else:
@@ -86,7 +91,7 @@ def chat(verbose: bool = typer.Option(False, "--verbose", "-v", help="Show sourc
 
     history: list[Turn] = []
     with Services(load_settings()) as services:
-        tutor = services.tutor()
+        tutor = _tutor(services)
         while True:
             try:
                 question = input("\n> ").strip()
