@@ -99,6 +99,27 @@ def test_evidence_is_the_closest_sentence_or_nothing() -> None:
     assert ev == ["WordPiece максимизирует likelihood данных.", ""]
 
 
+def _topic_vectors(texts: list[str]) -> list[list[float]]:
+    """Deterministic stand-in for embeddings: short texts about sequence length share one direction,
+    every other text gets a direction of its own (orthogonal to all others)."""
+    axes: dict[str, int] = {}
+    out = []
+    for t in texts:
+        short = len(t.split()) < 8 and any(k in t for k in ("extrapolation", "sequence"))
+        i = axes.setdefault("length" if short else t, len(axes))
+        out.append([1.0 if j == i else 0.0 for j in range(16)])
+    return out
+
+
+def test_a_point_no_sentence_reaches_takes_its_clause_when_close() -> None:
+    sents = ["Плюсы: скалярное произведение зависит от относительного расстояния, лучше extrapolation на "
+             "длины больше обучающих, и нет learned parameters — просто rotation matrix."]
+    point = ["Работает с sequence lengths > training max"]
+    assert pick_evidence(point, sents, _topic_vectors) == [""]  # the whole sentence is too far
+    assert pick_evidence(point, sents, _topic_vectors, clauses=True) == ["лучше extrapolation на длины больше обучающих"]
+    assert pick_evidence(["Квантизация уменьшает веса"], sents, _topic_vectors, clauses=True) == [""]
+
+
 def test_conflicts_turn_covered_points_into_contradictions() -> None:
     wrong = "WordPiece объединяет самые частые пары символов по частоте."
     j = Judgement(points=[PointJudgement(n=1, verdict="covered")])

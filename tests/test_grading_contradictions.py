@@ -112,6 +112,50 @@ def test_a_statement_confirmed_elsewhere_is_not_a_conflict() -> None:
                  TEMP_REF) == []
 
 
+CB_Q = "Что такое continuous batching и почему это важно?"
+CB_REF = ("Традиционный batching ждёт пока все запросы в batch завершатся (padding до max_length). "
+          "Continuous batching добавляет новые запросы по мере завершения старых. Результат: 2-10x throughput "
+          "improvement. vLLM и TGI используют continuous batching.")
+PD_Q = "Prefill vs Decode: Почему prefill обычно дороже и как это влияет на батчинг?"
+PD_REF = ("Prefill обрабатывает весь промпт сразу, поэтому матмулы и внимание масштабируются квадратично по "
+          "длине. Decode добавляет по одному токену, O(L) на шаг, и упирается в задержки.")
+
+
+def subject_kinds(answer: str, reference: str, question: str) -> list[str]:
+    return [c.kind for c in find_contradictions(answer, reference, question=question)]
+
+
+@pytest.mark.parametrize(("answer", "reference", "question", "kind"), [
+    ("Continuous batching ждёт, пока все запросы батча завершатся, паддя всё до max_length.", CB_REF, CB_Q,
+     "subject"),
+    ("Поэтому vLLM и TGI его не используют.", CB_REF, CB_Q, "negation"),
+    ("На каждом шаге decode внимание масштабируется квадратично по длине.", PD_REF, PD_Q, "subject"),
+])
+def test_statement_about_the_other_subject_or_negated_is_caught(answer: str, reference: str, question: str,
+                                                                kind: str) -> None:
+    assert subject_kinds(answer, reference, question) == [kind]
+
+
+@pytest.mark.parametrize(("answer", "reference", "question"), [
+    ("Обычный static batching ждёт, пока завершатся все запросы батча, и паддит их до max_length.", CB_REF, CB_Q),
+    ("Continuous batching, в отличие от традиционного, не ждёт, пока все запросы завершатся.", CB_REF, CB_Q),
+    ("Continuous batching не ждёт завершения всех запросов: новые добавляются по мере завершения старых.",
+     CB_REF, CB_Q),
+    ("vLLM и TGI используют continuous batching.", CB_REF, CB_Q),
+    ("На prefill внимание масштабируется квадратично по длине промпта.", PD_REF, PD_Q),
+    ("(3) нет learned parameters — просто rotation matrix.", "(3) No learned parameters — просто rotation matrix.",
+     "Почему RoPE лучше?"),
+])
+def test_statement_about_its_own_subject_is_not_a_conflict(answer: str, reference: str, question: str) -> None:
+    assert subject_kinds(answer, reference, question) == []
+
+
+def test_subjects_are_read_from_prose_only() -> None:
+    ref = "Standard attention: - Materializes N x N matrix - Memory: O(N^2)\nFlash Attention: - never materialize"
+    answer = "Flash Attention: - Materializes N x N matrix - Memory: O(N^2)"
+    assert subject_kinds(answer, ref, "Flash Attention vs standard attention?") == []
+
+
 def test_quoted_red_flag_said_word_for_word() -> None:
     flags = ["«Всегда быстрее, ставь и не думай».", "Не упоминает acceptance rate."]
     hits = quoted_red_flags("Speculative decoding всегда быстрее, ставь и не думай.", flags)

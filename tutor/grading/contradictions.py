@@ -10,6 +10,10 @@ similarity is lexical unless a vector function (the embedder) is given.
    ('T<1' vs 'T>1'), states a byte size far from the reference's ('10MB' vs '10GB'), names a
    version of the same shape in place of the reference's ('FP32' vs 'FP16') or another
    organisation ('OpenAI' vs 'DeepSeek').
+   With the reference's subjects (the words its sentences open with: 'Prefill обрабатывает…',
+   'Decode добавляет…'), a pair also conflicts when the answer says the statement about the other
+   subject ('Continuous batching ждёт…' vs 'Традиционный batching ждёт…'), or negates what the
+   reference says about the same subject ('vLLM его не используют' vs 'vLLM используют…').
 3. A red flag that quotes a phrase («Всегда быстрее, ставь и не думай») is shown when an answer
    sentence says that phrase (and, within the words it matched, negates nothing the phrase
    does not).
@@ -152,6 +156,87 @@ def _tail(text: str, i: int, rivals: set[str]) -> set[str]:
             and not any(ch.isdigit() for ch in w) and not lexicon.concept_of(w)}
 
 
+class Subjects:
+    """What the reference's sentences are about: the first ordinary word of each of its clauses
+    ('Prefill обрабатывает…' -> 'prefi'; 'Традиционный batching ждёт…' -> 'tradi'), as 5-letter
+    stems. A statement's subject is the first such word in it, else that of the reference clause it
+    was cut from; an answer clause's subject is the first such word in it."""
+
+    def __init__(self, reference: str, question: str) -> None:
+        self.ref_clauses = [c for c in clauses(reference) if c.strip()]
+        self.words = {w for c in self.ref_clauses for w in _opening(c)}
+        self.question = {w[:5] for w in lexicon.tokens(question)}
+        self.norm_ref = _norm(reference)
+
+    def of_answer(self, text: str) -> str:
+        return next((w for w in _stems_in_order(text) if w in self.words), "")
+
+    def of_statement(self, stmt: str) -> str:
+        """The subject of the reference clause the statement was cut from, else its own."""
+        home = next((c for c in self.ref_clauses if stmt in c), "")
+        return (self.of_answer(home) if home else "") or self.of_answer(stmt)
+
+    def applies(self, a: str, r: str) -> bool:
+        """Subjects are read from prose only: not from code, tables or list blocks (which have no
+        subject in first position), and not when the answer clause is the reference's own words."""
+        return all(len(t) <= PROSE_CHARS and not _BLOCK.search(t) for t in (a, r)) and \
+            _norm(a) not in self.norm_ref
+
+    def swapped(self, a: str, r: str) -> bool:
+        """The answer clause says the statement about another subject of the reference: its subject
+        differs, one of the two is asked about, and neither side names the other's subject."""
+        sa, sr = self.of_answer(a), self.of_statement(r)
+        if not sa or not sr or sa == sr or not ({sa, sr} & self.question):
+            return False
+        return not _mentions(a, sr) and not _mentions(r, sa)
+
+    def negated(self, a: str, r: str) -> bool:
+        """Same (named) subject, and the answer negates a word the statement states, or back."""
+        sa = self.of_answer(a)
+        return bool(sa) and sa == self.of_statement(r) and (_flip(a, r) or _flip(r, a))
+
+
+_NEG_WORD = re.compile(r"\b(?:не|нет|без|ни|not|no|never|without)\s+(\w+)", re.IGNORECASE)
+
+
+def negated(text: str) -> set[str]:
+    """5-letter stems of the word right after each negation, if an ordinary word: 'его не используют'
+    -> {'испол'}; 'не ниже 40%' -> set() (a bound, the comparison check's business)."""
+    return {w.lower()[:5] for w in _NEG_WORD.findall(text)
+            if len(w) > 3 and not any(ch.isdigit() for ch in w) and not lexicon.concept_of(w.lower())}
+
+
+def _flip(a: str, b: str) -> bool:
+    """A word negated in ``a`` occurs in ``b``, which negates nothing."""
+    return not _NEG_WORD.search(b) and bool(negated(a) & {w[:5] for w in lexicon.tokens(b)})
+
+
+PROSE_CHARS = 300
+_BLOCK = re.compile(r"\n|\||[=\[\]{}]|\w\(|\s-\s.*\s-\s")
+
+
+def _norm(text: str) -> str:
+    return " ".join(lexicon.tokens(text))
+
+
+def _opening(clause: str) -> list[str]:
+    """The first ordinary word of a clause, as a stem ('Результат:' and numbers don't open one)."""
+    for w in lexicon.tokens(clause):
+        if w in STOP or len(w) < 4 or w[0].isdigit():
+            continue
+        return [] if clause.lstrip().lower().startswith(w + ":") else [w[:5]]
+    return []
+
+
+def _stems_in_order(text: str) -> list[str]:
+    return [w[:5] for w in lexicon.tokens(text) if w not in STOP and len(w) >= 4]
+
+
+def _mentions(text: str, stem: str) -> bool:
+    """Does the text name the subject ('keys' names 'key', 'традиционного' names 'tradi')?"""
+    return any(w.startswith(stem) or stem.startswith(w) for w in _stems_in_order(text))
+
+
 def pair_conflict(a: str, r: str) -> str:
     """The kind of contradiction between an answer clause and the statement it talks about, or ''."""
     if quantities.flipped_comparison(a, r):
@@ -243,11 +328,13 @@ def suspicious_pairs(answer: str, reference: str, key_points: Sequence[str] = ()
 
 
 def find_contradictions(answer: str, reference: str, key_points: Sequence[str] = (),
-                        red_flags: Sequence[str] = (), vectors: VectorFn | None = None) -> list[Conflict]:
+                        red_flags: Sequence[str] = (), vectors: VectorFn | None = None,
+                        question: str = "") -> list[Conflict]:
     """Answer clauses contradicting the statement of the reference / key points they talk about,
     plus red flags the answer says word for word."""
     stmts = statements(reference, key_points)
     parts = answer_clauses(answer)
+    subjects = Subjects(reference, question)
     out = []
     for part, near in zip(parts, align(parts, stmts, vectors), strict=True):
         for stmt in near:
@@ -255,4 +342,23 @@ def find_contradictions(answer: str, reference: str, key_points: Sequence[str] =
             if kind and not any(confirms(kind, part, other) for other in near if other != stmt):
                 out.append(Conflict(clause=part, reference=stmt, kind=kind))
                 break
+            kind = _subject_conflict(subjects, part, stmt, near)
+            if kind:
+                out.append(Conflict(clause=part, reference=stmt, kind=kind))
+                break
     return out + quoted_red_flags(answer, red_flags)
+
+
+def _subject_conflict(subjects: Subjects, part: str, stmt: str, near: list[str]) -> str:
+    """'subject' / 'negation', unless another statement about the answer's subject aligns as well, or
+    one negates the same word."""
+    if not subjects.applies(part, stmt):
+        return ""
+    if subjects.swapped(part, stmt):
+        same, score = subjects.of_answer(part), _lexical(stems(part), stems(stmt))
+        if not any(subjects.of_statement(o) == same and _lexical(stems(part), stems(o)) >= score
+                   for o in near if o != stmt):
+            return "subject"
+    if subjects.negated(part, stmt) and not any(negated(part) & negated(o) for o in near if o != stmt):
+        return "negation"
+    return ""

@@ -5,6 +5,7 @@ matches across languages (English key points, Russian answer)."""
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 
 from tutor.grading.checks import content_words, term_parts
@@ -12,6 +13,10 @@ from tutor.grading.checks import content_words, term_parts
 VectorFn = Callable[[Sequence[str]], list[list[float]]]
 MIN_COSINE = 0.45      # EmbeddingGemma document-document cosine below which a sentence is unrelated
 SHORT = 60             # a best sentence shorter than this gets the runner-up appended
+MIN_PART_WORDS = 3     # a clause shorter than this is no evidence on its own
+CLAUSE_MIN = 0.6       # a clause is evidence only when close (cosine >= 0.60): a short clause matches
+                       # a point by topic alone more easily than a sentence does (docs/grading.md)
+_PART = re.compile(r",\s+|:\s+|;\s+|\s+[—–]\s+")
 
 
 def stems(text: str) -> set[str]:
@@ -49,9 +54,12 @@ def similarity_matrix(targets: list[str], sents: list[str], vectors: VectorFn | 
 
 
 def pick_evidence(targets: list[str], sents: list[str], vectors: VectorFn | None = None,
-                  *, min_score: float = 0.2) -> list[str]:
+                  *, min_score: float = 0.2, clauses: bool = False) -> list[str]:
     """For each target: its best sentence (plus the runner-up when the best is short); '' when no
-    sentence reaches ``min_score`` (the point is then missed without asking the LLM)."""
+    sentence reaches ``min_score`` (the point is then missed without asking the LLM). With
+    ``clauses`` and vectors, a target no sentence reaches gets its best clause if that scores
+    CLAUSE_MIN: a sentence listing three advantages is far from each one ('лучше extrapolation на
+    длины больше обучающих' is one clause of it)."""
     matrix = similarity_matrix(targets, sents, vectors)
     out = []
     for row in matrix:
@@ -63,4 +71,26 @@ def pick_evidence(targets: list[str], sents: list[str], vectors: VectorFn | None
         if len(sents[order[0]]) < SHORT and len(order) > 1 and row[order[1]] >= min_score:
             best.append(order[1])
         out.append(" ".join(sents[j] for j in sorted(best)))
+    if clauses and vectors is not None and "" in out:
+        _fill_from_clauses(out, targets, sents, vectors, max(min_score, CLAUSE_MIN))
     return out
+
+
+def clause_parts(sentence: str) -> list[str]:
+    """'Плюсы: A, лучше B, и нет C — D.' -> ['Плюсы', 'A', 'лучше B', 'и нет C', 'D.'] minus parts
+    of fewer than MIN_PART_WORDS words; [] when the sentence has a single part."""
+    parts = [p.strip() for p in _PART.split(sentence) if p.strip()]
+    return [p for p in parts if len(p.split()) >= MIN_PART_WORDS] if len(parts) > 1 else []
+
+
+def _fill_from_clauses(out: list[str], targets: list[str], sents: list[str], vectors: VectorFn,
+                       min_score: float) -> None:
+    parts = [p for s in sents for p in clause_parts(s)]
+    missing = [i for i, e in enumerate(out) if not e]
+    if not parts:
+        return
+    rows = similarity_matrix([targets[i] for i in missing], parts, vectors)
+    for i, row in zip(missing, rows, strict=True):
+        j = max(range(len(parts)), key=row.__getitem__)
+        if row[j] >= min_score:
+            out[i] = parts[j]

@@ -101,12 +101,13 @@ class Grader:
         vectors = self.embedder.embed_documents if self.embedder is not None else None
         align_vectors = vectors if ALIGN_WITH_EMBEDDINGS else None
         conflicts = _merge(find_conflicts(text, src.reference, "\n".join(salient)),
-                           find_contradictions(text, src.reference, key_points, red_flags, align_vectors))
+                           find_contradictions(text, src.reference, key_points, red_flags, align_vectors,
+                                                               question=question))
         t = time.perf_counter()
         conflicts = _merge(conflicts, self._verify(text, src.reference, key_points, align_vectors, conflicts))
         timings["verify"] = time.perf_counter() - t
         sents = checks.sentences(text)
-        point_ev = pick_evidence(key_points, sents, vectors)
+        point_ev = pick_evidence(key_points, sents, vectors, clauses=True)
         flag_ev = pick_evidence(red_flags, sents, vectors)
         t = time.perf_counter()
         judgement = self._ask(question, src.reference, key_points, point_ev, red_flags, flag_ev)
