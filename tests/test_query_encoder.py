@@ -285,3 +285,40 @@ def test_recipe_exclusions_resolve_to_node_names_by_module_scope():
     assert excluded_nodes(scopes, ("layers.0.",)) == ["node_linear", "node_linear_4"]  # not layers.10
     assert excluded_nodes(scopes, (".mlp",)) == ["node_linear_4", "node_linear_70"]
     assert excluded_nodes(scopes, ("modules_.2",)) == ["node_linear_168_MatMul"]
+
+
+def test_recipes_without_fusions_keep_their_ids_and_fusions_change_them():
+    from tutor.query_artifact import OUTLIER_DOWN_PROJ_LAYERS, QuantRecipe
+
+    old = QuantRecipe(exclude=tuple(f"layers.{i}.mlp.down_proj" for i in OUTLIER_DOWN_PROJ_LAYERS))
+    assert old.id == "83dc7ebc7c4728cc"  # the id the 6-layer recipe had before `fuse` existed
+    assert replace(old, fuse=("rmsnorm",)).id != old.id and "fuse" in RECIPE.to_json()
+
+
+def test_rmsnorm_fusion_gives_one_node_and_the_same_numbers(tmp_path):
+    import numpy as np
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper, save
+
+    from tutor.onnx_export import fuse_graph
+
+    w = numpy_helper.from_array(np.array([0.5, 1.0, 1.5, 2.0], dtype=np.float32), "w")
+    consts = [numpy_helper.from_array(np.array(v, dtype=np.float32), n) for n, v in (("two", 2.0), ("eps", 1e-6))]
+    axes = numpy_helper.from_array(np.array([-1], dtype=np.int64), "axes")
+    nodes = [helper.make_node("Pow", ["x", "two"], ["p"]),
+             helper.make_node("ReduceMean", ["p", "axes"], ["m"], keepdims=1),
+             helper.make_node("Add", ["m", "eps"], ["a"]), helper.make_node("Sqrt", ["a"], ["s"]),
+             helper.make_node("Reciprocal", ["s"], ["r"]), helper.make_node("Mul", ["x", "r"], ["n"]),
+             helper.make_node("Mul", ["n", "w"], ["y"])]
+    graph = helper.make_graph(nodes, "rms", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, 4])],
+                              [w, *consts, axes])
+    src, dst = tmp_path / "a.onnx", tmp_path / "b.onnx"
+    save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)], ir_version=9), str(src))
+    counts = fuse_graph(src, dst, ("rmsnorm", "gelu"))
+    assert counts == {"nodes_before": 7, "nodes_after": 1}
+    x = np.random.default_rng(0).normal(size=(1, 3, 4)).astype(np.float32)
+    run = [ort.InferenceSession(str(p), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0] for p in (src, dst)]
+    assert np.allclose(run[0], run[1], atol=1e-5)
+    with pytest.raises(ModelError, match="Unknown graph fusion"):
+        fuse_graph(src, dst, ("attention",))

@@ -186,12 +186,45 @@ def quantize(src: Path, dst: Path, recipe: QuantRecipe) -> list[str]:
     graph = onnx.load(str(src), load_external_data=False)
     exclude = excluded_nodes(matmul_scopes(graph), recipe.exclude) if recipe.exclude else []
     del graph
+    if recipe.fuse:
+        fused = dst.with_name(dst.stem + ".fused-fp32.onnx")
+        fuse_graph(src, fused, recipe.fuse)
+        src = fused
     kwargs: dict[str, Any] = {
         "op_types_to_quantize": list(recipe.op_types), "per_channel": recipe.per_channel,
         "reduce_range": recipe.reduce_range, "weight_type": getattr(QuantType, recipe.weight_type),
         "nodes_to_exclude": exclude, "extra_options": dict(recipe.extra)}
-    quantize_dynamic(str(src), str(dst), **kwargs)
+    try:
+        quantize_dynamic(str(src), str(dst), **kwargs)
+    finally:
+        if recipe.fuse:
+            src.unlink(missing_ok=True)
     return exclude
+
+
+FUSIONS = ("rmsnorm", "gelu")
+
+
+def fuse_graph(src: Path, dst: Path, fusions: tuple[str, ...]) -> dict[str, int]:
+    """ONNX Runtime's transformer fusions on the fp32 graph: each RMSNorm (7 nodes) -> one
+    SimplifiedLayerNormalization, each tanh GELU (8 nodes) -> one FastGelu. Returns node counts."""
+    import onnx
+    from onnxruntime.transformers.fusion_fastgelu import FusionFastGelu
+    from onnxruntime.transformers.fusion_simplified_layernorm import FusionSimplifiedLayerNormalization
+    from onnxruntime.transformers.onnx_model import OnnxModel
+
+    unknown = set(fusions) - set(FUSIONS)
+    if unknown:
+        raise ModelError(f"Unknown graph fusion(s) {sorted(unknown)}; known: {', '.join(FUSIONS)}.")
+    model = OnnxModel(onnx.load(str(src)))
+    before = len(model.model.graph.node)
+    if "rmsnorm" in fusions:
+        FusionSimplifiedLayerNormalization(model).apply()
+    if "gelu" in fusions:
+        FusionFastGelu(model).apply()
+    model.prune_graph()
+    model.save_model_to_file(str(dst))
+    return {"nodes_before": before, "nodes_after": len(model.model.graph.node)}
 
 
 def torch_reference(st: Any, prompt: str) -> dict[str, Any]:
