@@ -25,13 +25,10 @@ def report(ingested_services):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason=(
-    "issue-5 targets not all met yet, measured 2026-11-30 on a free CPU with the default 1.5B model "
-    "(scripts/calibrate_grader.py, docs/grading.md): pairs 35/36 = 97% (met), strong >= 7 20/21 "
-    "(RoPE 6.7), wrong <= 3 13/15 (LLM-as-judge 3.3, continuous batching 6.2: a term swap the "
-    "check no longer sees once verbatim reference points are not salient). These 3 questions met "
-    "every threshold; remove this marker when the full calibration does."))
 def test_thresholds_on_real_model(report) -> None:
+    """Issue-5 thresholds on these 3 questions (all met since 2026-11-22). The full calibration over
+    15 questions is scripts/calibrate_grader.py: 2026-11-30 all met but wrong <= 3 at 14/15
+    (LLM-as-judge 3.3; docs/grading.md)."""
     by = {s.label: s for s in report.labels}
     assert by["strong"].min >= 7, report.summary()
     assert by["wrong"].max <= 3, report.summary()
