@@ -25,7 +25,8 @@ MIN_OVERLAP = 0.45
 class Conflict:
     clause: str      # words from the answer
     reference: str   # the reference clause it conflicts with
-    kind: str        # "term" | "number" | "negation"
+    kind: str        # "term" | "number" | "negation" (here); contradictions adds "comparison", "unit",
+                     # "entity", "antonym", "swap", "subject", "red_flag"; grader: "llm"
 
     def describe(self) -> str:
         return f"«{self.clause}» ↔ «{self.reference}»"

@@ -159,8 +159,8 @@ def _tail(text: str, i: int, rivals: set[str]) -> set[str]:
 class Subjects:
     """What the reference's sentences are about: the first ordinary word of each of its clauses
     ('Prefill обрабатывает…' -> 'prefi'; 'Традиционный batching ждёт…' -> 'tradi'), as 5-letter
-    stems. A statement's subject is the first such word in it, else that of the reference clause it
-    was cut from; an answer clause's subject is the first such word in it."""
+    stems. A statement's subject is that of the reference clause it was cut from (else the first
+    such word in it); an answer clause's subject is the first such word in it."""
 
     def __init__(self, reference: str, question: str) -> None:
         self.ref_clauses = [c for c in clauses(reference) if c.strip()]
@@ -220,7 +220,8 @@ def _norm(text: str) -> str:
 
 
 def _opening(clause: str) -> list[str]:
-    """The first ordinary word of a clause, as a stem ('Результат:' and numbers don't open one)."""
+    """The first ordinary word (4+ letters) of a clause, as a stem; a label ('Результат:') or a
+    number opens none."""
     for w in lexicon.tokens(clause):
         if w in STOP or len(w) < 4 or w[0].isdigit():
             continue
