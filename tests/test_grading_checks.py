@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tutor.grading import checks
 from tutor.grading.consistency import find_conflicts
-from tutor.grading.evidence import pick_evidence
+from tutor.grading.evidence import memo_vectors, pick_evidence
 from tutor.grading.schema import Judgement, PointJudgement, PointResult
 from tutor.grading.score import compute_score, score_judgement
 
@@ -118,6 +118,19 @@ def test_a_point_no_sentence_reaches_takes_its_clause_when_close() -> None:
     assert pick_evidence(point, sents, _topic_vectors) == [""]  # the whole sentence is too far
     assert pick_evidence(point, sents, _topic_vectors, clauses=True) == ["лучше extrapolation на длины больше обучающих"]
     assert pick_evidence(["Квантизация уменьшает веса"], sents, _topic_vectors, clauses=True) == [""]
+
+
+def test_memo_vectors_embeds_each_text_once_and_keeps_order() -> None:
+    calls: list[list[str]] = []
+
+    def vectors(texts):  # type: ignore[no-untyped-def]
+        calls.append(list(texts))
+        return [[float(len(t)), 1.0] for t in texts]
+
+    memo = memo_vectors(vectors)
+    assert memo(["ab", "c", "ab"]) == [[2.0, 1.0], [1.0, 1.0], [2.0, 1.0]]
+    assert memo(["c", "dddd"]) == [[1.0, 1.0], [4.0, 1.0]]
+    assert calls == [["ab", "c"], ["dddd"]]
 
 
 def test_conflicts_turn_covered_points_into_contradictions() -> None:

@@ -85,7 +85,6 @@ class QuantRecipe:
 # fp32 model mean 0.997 / min 0.993, paraphrase MRR@10 0.906 vs 0.894 with only the 6 worst layers
 # fp32); RMSNorm and the tanh GELU fused into single ORT nodes (3,183 -> 2,145 graph nodes, ~15% less
 # time per query), which pays for the extra fp32 MatMuls (+6% per query vs the 6-layer recipe).
-OUTLIER_DOWN_PROJ_LAYERS = (0, 23, 19, 6, 14, 5)  # the earlier recipe's layers (scripts/quant_variants.py)
 RECIPE = QuantRecipe(exclude=("down_proj",), fuse=("rmsnorm", "gelu"))
 
 

@@ -65,22 +65,22 @@ def _conflict(clause: str, ref: str, rivals: set[str], salient: set[str]) -> str
     a_num, r_num = numbers(clause), numbers(ref)
     if a_num and r_num and not (a_num & r_num):
         return "number"
-    if negation_flip(clause, ref) or negation_flip(ref, clause):
+    if _negation_flip(clause, ref) or _negation_flip(ref, clause):
         return "negation"
     return ""
 
 
-def negated_words(text: str) -> set[str]:
+def _negated(text: str) -> set[str]:
     """Stems of the (up to two) words after each negation: 'нет проблем с overflow' -> {'пробле', 'с'}."""
     return {w.lower()[:6] for m in _NEG.finditer(text) for w in m.groups() if w}
 
 
-def negation_flip(a: str, b: str) -> bool:
+def _negation_flip(a: str, b: str) -> bool:
     """A word negated in ``a`` ('без переобучения') occurs in ``b``, which negates nothing
     ('требуют переобучения')."""
     if _NEG.search(b):
         return False  # both sides negate something: too ambiguous for a word-level check
-    return bool(negated_words(a) & {w.lower()[:6] for w in _WORDS.findall(b)})
+    return bool(_negated(a) & {w.lower()[:6] for w in _WORDS.findall(b)})
 
 
 def _acronyms(text: str) -> set[str]:

@@ -196,7 +196,9 @@ class Subjects:
         return bool(sa) and sa == self.of_statement(r) and (_flip(a, r) or _flip(r, a))
 
 
-_NEG_WORD = re.compile(r"\b(?:не|нет|без|ни|not|no|never|without)\s+(\w+)", re.IGNORECASE)
+# the word right after a negation (narrower than consistency's two words: 'не ждать завершения'
+# must not negate 'завершения', which the reference states of the other subject)
+_NEG_WORD = re.compile(rf"\b(?:{'|'.join(sorted(lexicon._NEG, key=lambda w: (-len(w), w)))})\s+(\w+)", re.IGNORECASE)
 
 
 def negated(text: str) -> set[str]:
@@ -356,8 +358,9 @@ def _subject_conflict(subjects: Subjects, part: str, stmt: str, near: list[str])
     if not subjects.applies(part, stmt):
         return ""
     if subjects.swapped(part, stmt):
-        same, score = subjects.of_answer(part), _lexical(stems(part), stems(stmt))
-        if not any(subjects.of_statement(o) == same and _lexical(stems(part), stems(o)) >= score
+        own, same = stems(part), subjects.of_answer(part)
+        score = _lexical(own, stems(stmt))
+        if not any(subjects.of_statement(o) == same and _lexical(own, stems(o)) >= score
                    for o in near if o != stmt):
             return "subject"
     if subjects.negated(part, stmt) and not any(negated(part) & negated(o) for o in near if o != stmt):

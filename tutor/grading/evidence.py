@@ -19,6 +19,20 @@ CLAUSE_MIN = 0.6       # a clause is evidence only when close (cosine >= 0.60): 
 _PART = re.compile(r",\s+|:\s+|;\s+|\s+[—–]\s+")
 
 
+def memo_vectors(vectors: VectorFn) -> VectorFn:
+    """``vectors`` that embeds each distinct text once over the wrapper's life (one grade): the
+    same answer sentences are compared with key points, red flags and clauses."""
+    seen: dict[str, list[float]] = {}
+
+    def cached(texts: Sequence[str]) -> list[list[float]]:
+        new = list(dict.fromkeys(t for t in texts if t not in seen))
+        if new:
+            seen.update(zip(new, vectors(new), strict=True))
+        return [seen[t] for t in texts]
+
+    return cached
+
+
 def stems(text: str) -> set[str]:
     return {w[:5] for w in content_words(text) | term_parts(text) if len(w) >= 3}
 

@@ -18,7 +18,7 @@ from tutor.errors import InputError, LLMError, TutorError
 from tutor.grading import checks, feedback
 from tutor.grading.consistency import Conflict, find_conflicts
 from tutor.grading.contradictions import find_contradictions, suspicious_pairs
-from tutor.grading.evidence import pick_evidence
+from tutor.grading.evidence import memo_vectors, pick_evidence
 from tutor.grading.schema import Grade, Judgement, PairCheck, judgement_schema
 from tutor.grading.score import score_judgement
 from tutor.grading.sources import Sources, resolve_sources
@@ -98,11 +98,12 @@ class Grader:
         # salient terms: the question's and those of key points in the reference's language (an
         # English key point would make every English word of a Russian answer a 'term')
         salient = salient_points(question, src.reference, key_points)
-        vectors = self.embedder.embed_documents if self.embedder is not None else None
+        # one grade embeds each text once (answer sentences serve key points and red flags alike)
+        vectors = memo_vectors(self.embedder.embed_documents) if self.embedder is not None else None
         align_vectors = vectors if ALIGN_WITH_EMBEDDINGS else None
         conflicts = _merge(find_conflicts(text, src.reference, "\n".join(salient)),
                            find_contradictions(text, src.reference, key_points, red_flags, align_vectors,
-                                                               question=question))
+                                               question=question))
         t = time.perf_counter()
         conflicts = _merge(conflicts, self._verify(text, src.reference, key_points, align_vectors, conflicts))
         timings["verify"] = time.perf_counter() - t
