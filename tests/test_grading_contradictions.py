@@ -156,6 +156,32 @@ def test_subjects_are_read_from_prose_only() -> None:
     assert subject_kinds(answer, ref, "Flash Attention vs standard attention?") == []
 
 
+JUDGE_REF = ("Использование сильной LLM (GPT-4, Claude) для оценки outputs другой модели. "
+             "Problem: judge bias, self-preference.")
+
+
+@pytest.mark.parametrize("answer", [
+    "LLM-as-judge оценивает outputs. Bias у такого судьи отсутствует, self-preference не бывает.",
+    "An LLM judge scores outputs; self-preference does not exist for a good judge.",
+    "Judge bias never happens when the judge is GPT-4.",
+])
+def test_denying_a_term_the_reference_states_is_caught(answer: str) -> None:
+    assert "denial" in kinds(answer, JUDGE_REF)
+
+
+@pytest.mark.parametrize(("answer", "reference"), [
+    ("У судьи есть bias и self-preference.", JUDGE_REF),
+    ("Судья без калибровки ошибается, bias встречается часто.", JUDGE_REF),
+    # the reference denies the same term: saying so is right
+    ("Overhead отсутствует: LoRA веса вливаются в базовую модель.",
+     "После merge LoRA весов inference без overhead: дополнительных слоёв нет."),
+    # a Russian word is not a checked term (no false fires on ordinary nouns)
+    ("Потери качества отсутствуют при правильной калибровке.", JUDGE_REF),
+])
+def test_no_denial_without_a_denied_reference_term(answer: str, reference: str) -> None:
+    assert "denial" not in kinds(answer, reference)
+
+
 def test_quoted_red_flag_said_word_for_word() -> None:
     flags = ["«Всегда быстрее, ставь и не думай».", "Не упоминает acceptance rate."]
     hits = quoted_red_flags("Speculative decoding всегда быстрее, ставь и не думай.", flags)

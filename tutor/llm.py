@@ -267,3 +267,5 @@ def _server_rates(stats: CallStats, timings: Any) -> None:
     if isinstance(timings, dict):
         stats.prompt_per_s = timings.get("prompt_per_second")
         stats.decode_per_s = timings.get("predicted_per_second")
+        if isinstance(timings.get("cache_n"), int):
+            stats.extra["cached_tokens"] = timings["cache_n"]  # prompt prefix reused from the slot's KV cache

@@ -14,6 +14,8 @@ similarity is lexical unless a vector function (the embedder) is given.
    'Decode добавляет…'), a pair also conflicts when the answer says the statement about the other
    subject ('Continuous batching ждёт…' vs 'Традиционный batching ждёт…'), or negates what the
    reference says about the same subject ('vLLM его не используют' vs 'vLLM используют…').
+   An answer clause that denies a term the reference states ('Bias у такого судьи отсутствует' vs
+   'Problem: judge bias') conflicts too, unless the reference negates that term as well.
 3. A red flag that quotes a phrase («Всегда быстрее, ставь и не думай») is shown when an answer
    sentence says that phrase (and, within the words it matched, negates nothing the phrase
    does not).
@@ -26,7 +28,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from tutor.grading import lexicon, quantities
-from tutor.grading.checks import STOP, sentences
+from tutor.grading.checks import STOP, latin_terms, sentences
 from tutor.grading.consistency import Conflict, clauses
 
 VectorFn = Callable[[Sequence[str]], list[list[float]]]
@@ -240,6 +242,49 @@ def _mentions(text: str, stem: str) -> bool:
     return any(w.startswith(stem) or stem.startswith(w) for w in _stems_in_order(text))
 
 
+# a predicate saying that something does not exist or never happens
+_DENIAL = re.compile(
+    r"\b(?:отсутству\w*|не\s+(?:бывает|бывают|существует|существуют|возникает|возникают|встречается)"
+    r"|(?:is|are)\s+(?:absent|non-?existent)|(?:does|do)\s+not\s+(?:exist|happen|occur)"
+    r"|(?:doesn't|don't)\s+(?:exist|happen|occur)|never\s+(?:happens?|occurs?|arises?))\b", re.IGNORECASE)
+DENIAL_WINDOW = 4     # words before the predicate, within its clause, that it can deny
+_CLAUSE_STOP = re.compile(r"[,.;:!?()—–]")
+_NEG_BEFORE = re.compile(r"(?:\bне|\bнет|\bбез|\bno|\bnot|\bwithout|\bnever)\s+(?:\S+\s+)?$", re.IGNORECASE)
+
+
+def denied_terms(text: str) -> set[str]:
+    """Technical terms the text says do not exist or never happen: the Latin-script terms among the
+    few words before a denial predicate in the same clause. 'Bias у такого судьи отсутствует,
+    self-preference не бывает' -> {'bias', 'self-preference'}; 'bias есть всегда' -> set()."""
+    out: set[str] = set()
+    for m in _DENIAL.finditer(text):
+        before = _CLAUSE_STOP.split(text[:m.start()])[-1]
+        window = " ".join(before.split()[-DENIAL_WINDOW:])
+        out |= latin_terms(window)
+    return out
+
+
+def _negated_in(text: str, term: str) -> bool:
+    """The text denies the term too, or says it with a negation just before ('без bias', 'no bias')."""
+    if term in denied_terms(text):
+        return True
+    low = text.lower()
+    return any(_NEG_BEFORE.search(low[:m.start()]) for m in re.finditer(re.escape(term), low))
+
+
+def denials(answer: str, stmts: Sequence[str]) -> list[Conflict]:
+    """Answer clauses denying a term the reference states ('Bias у такого судьи отсутствует' vs
+    'Problem: judge bias, self-preference'), unless the reference negates that term as well."""
+    out = []
+    for part in answer_clauses(answer):
+        for term in sorted(denied_terms(part)):
+            home = next((s for s in stmts if term in latin_terms(s)), "")
+            if home and not any(_negated_in(s, term) for s in stmts if term in s.lower()):
+                out.append(Conflict(clause=part, reference=home, kind="denial"))
+                break
+    return out
+
+
 def pair_conflict(a: str, r: str) -> str:
     """The kind of contradiction between an answer clause and the statement it talks about, or ''."""
     if quantities.flipped_comparison(a, r):
@@ -349,6 +394,8 @@ def find_contradictions(answer: str, reference: str, key_points: Sequence[str] =
             if kind:
                 out.append(Conflict(clause=part, reference=stmt, kind=kind))
                 break
+    found = {c.clause for c in out}
+    out += [c for c in denials(answer, stmts) if c.clause not in found]
     return out + quoted_red_flags(answer, red_flags)
 
 
