@@ -275,6 +275,21 @@ def test_partly_with_every_number_and_acronym_stated_counts_as_covered() -> None
     assert verify_points([point], j, ["GQA — компромисс между MHA и MQA."])[0].verdict == "partly"
 
 
+def test_partly_that_restates_the_point_counts_as_covered() -> None:
+    from tutor.grading.schema import Judgement, PointJudgement
+    from tutor.grading.score import restates, verify_points
+
+    point = "Лучше дообучать на длинных примерах."
+    said = "Поэтому лучше дообучить (например, LoRA) на длинных примерах и аккуратно подобрать коэффициенты."
+    assert restates(point, said)
+    assert not restates(point, "Дообучать на длинных примерах не нужно.")       # adds a negation
+    assert not restates(point, "Лучше взять модель побольше.")                  # one word of four
+    assert not restates("KV cache", "KV cache ускоряет decode.")                 # too short to judge by words
+    j = Judgement(points=[PointJudgement(n=1, verdict="partly")])
+    assert verify_points([point], j, [said])[0].verdict == "covered"
+    assert verify_points([point], j, ["Лучше взять модель побольше."])[0].verdict == "partly"
+
+
 def test_replay_llm_reuses_identical_temperature_zero_requests(tmp_path) -> None:  # type: ignore[no-untyped-def]
     import json
 

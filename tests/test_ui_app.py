@@ -39,6 +39,7 @@ class ScriptedBackend:
         self.lock = threading.Lock()
         self.ingested: list[list[Path]] = []
         self.fail_next_ask = False
+        self.refined: list[str] = []
 
     def ask(self, user: str, question: str, history: list[dict[str, str]]) -> Iterator[ChatEvent]:
         if self.fail_next_ask:
@@ -73,14 +74,19 @@ class ScriptedBackend:
                          red_flags=[f"flag {EVIL}"], feedback=f"Feedback on: {answer}",
                          model_answer="Retrieve then generate [1].",
                          citations=[Citation(n=1, chunk_id="c1", doc="notes.md", section="RAG", text="chunk")],
-                         follow_up=f"Follow-up on {question}")
+                         follow_up=f"Tell me more about {question}", follow_up_pending=True)
 
     def grade(self, user: str, question_id: str, answer: str) -> GradeView:
         q = next(q for q in QUESTIONS if q.id == question_id)
         return self._grade(user, question_id, q.question, answer)
 
     def grade_follow_up(self, user: str, parent: GradeView, answer: str) -> GradeView:
-        return self._grade(user, parent.question_id, parent.follow_up, answer).model_copy(update={"follow_up": ""})
+        return self._grade(user, parent.question_id, parent.follow_up, answer).model_copy(
+            update={"follow_up": "", "follow_up_pending": False})
+
+    def refine_follow_up(self, user: str, grade: GradeView) -> GradeView:
+        self.refined.append(grade.question)
+        return grade.model_copy(update={"follow_up": f"Follow-up on {grade.question}", "follow_up_pending": False})
 
     def interview_start(self, user: str, topics: list[str], n: int) -> InterviewView:
         return InterviewView(state={"user": user, "i": 0}, question=QUESTIONS[0], asked=1, total=n)
@@ -198,7 +204,11 @@ def test_practice_question_grade_and_follow_up(scripted):
     card, fu_line, _, _, status = ann.predict("retrieval then <b>generation</b>", api_name="/grade")
     assert "Score: <b>3.0</b> / 10" in card and "&lt;b&gt;generation" in card
     assert "missed" in card and "&lt;script&gt;" in card and "<script>" not in card
-    assert fu_line.startswith("**Follow-up:**") and status.startswith("Graded")
+    assert fu_line.startswith("**Follow-up:** Tell me more") and status.startswith("Graded")
+    # the grade is shown first; the LLM's follow-up replaces the template in the chained step
+    job = ann.submit(api_name="/refine_follow_up")
+    assert job.result()[0] == "**Follow-up:** Follow-up on Question 1 about LoRA?"
+    assert backend.refined.count("Question 1 about LoRA?") == 1
     fu_card, line, _, fu_status = ann.predict("rerank with a cross encoder", api_name="/follow_up")
     assert "Feedback on: rerank" in fu_card and fu_status.startswith("Follow-up graded")
     review = ann.predict(api_name="/review")

@@ -67,6 +67,9 @@ def test_practice_grade_follow_up_progress_and_csv(auth_url):
     assert isinstance(g_card, str) and re.search(r"Score: <b>\d+\.\d</b> / 10", g_card), status
     assert "Key points" in g_card and "tutor-badge-" in g_card
     assert fu_line.startswith("**Follow-up:**"), fu_line
+    # the grade showed with a template follow-up; the chained step asks the LLM for the real one
+    refined, _ = bob.predict(api_name="/refine_follow_up")
+    assert isinstance(refined, str) and refined.startswith("**Follow-up:**"), refined
     fu_card, _, _, fu_status = bob.predict("Тоже не знаю.", api_name="/follow_up")
     assert "Score:" in fu_card, fu_status
     _, table, history, status = bob.predict(api_name="/progress")

@@ -46,6 +46,11 @@ class Backend(Protocol):
         """Grade the answer to ``parent.follow_up`` in the context of the parent question."""
         ...
 
+    def refine_follow_up(self, user: str, grade: GradeView) -> GradeView:
+        """The grade with its follow-up written by the LLM for the biggest gap (``grade`` and
+        ``grade_follow_up`` return at once with a template follow-up; this is the slower second step)."""
+        ...
+
     def interview_start(self, user: str, topics: list[str], n: int) -> InterviewView:
         ...
 

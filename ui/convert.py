@@ -24,7 +24,7 @@ def grade_view(g: Any) -> GradeView:
         points=[PointView(point=p.point, verdict=p.verdict, evidence=p.evidence) for p in g.points],
         red_flags=list(g.red_flags), factual_errors=list(g.factual_errors), feedback=g.feedback,
         model_answer=g.model_answer, citations=list(g.citations), follow_up=g.follow_up,
-        gap=g.gaps[0].point if g.gaps else "",
+        gap=g.gaps[0].point if g.gaps else "", lang=g.lang,
     )
 
 

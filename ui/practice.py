@@ -45,6 +45,13 @@ class PracticeTab:
         g = self.backend.grade(user_of(request), q.id, answer or "")
         return grade_card(g), g, follow_up_line(g), "", "", f"Graded: {g.score:.1f} / {g.max_score:.0f}."
 
+    def refine(self, g: GradeView | None, request: gr.Request) -> tuple[Any, ...]:
+        """Second step after a grade is shown: the LLM's follow-up question replaces the template."""
+        if g is None or not g.follow_up_pending:
+            return gr.skip(), gr.skip(), gr.skip()
+        g = self.backend.refine_follow_up(user_of(request), g)
+        return g, follow_up_line(g), gr.skip()
+
     def submit_follow_up(self, answer: str, parent: GradeView | None, request: gr.Request) -> tuple[Any, ...]:
         if parent is None or not parent.follow_up:
             raise InputError("There is no follow-up question yet: submit an answer first.")
@@ -93,10 +100,18 @@ class PracticeTab:
         fresh = [q_card, q_state, answer, g_card, g_state, fu_line, fu_box, fu_card, status]
         nxt.click(guarded(9)(self.next_question), [topic, level], fresh, api_name="next_question")
         rev.click(guarded(9)(self.review), None, fresh, api_name="review")
+        # the grade shows first; the follow-up question (one more LLM call) replaces the template after
+        refine = guarded(3)(self.refine)
         submit.click(guarded(6)(self.submit), [answer, q_state],
-                     [g_card, g_state, fu_line, fu_box, fu_card, status], api_name="grade", concurrency_limit=concurrency, concurrency_id="llm")
+                     [g_card, g_state, fu_line, fu_box, fu_card, status], api_name="grade",
+                     concurrency_limit=concurrency, concurrency_id="llm"
+                     ).then(refine, [g_state], [g_state, fu_line, status], api_name="refine_follow_up",
+                            concurrency_limit=concurrency, concurrency_id="llm")
         fu_btn.click(guarded(5)(self.submit_follow_up), [fu_box, g_state],
-                     [fu_card, g_state, fu_line, fu_box, status], api_name="follow_up", concurrency_limit=concurrency, concurrency_id="llm")
+                     [fu_card, g_state, fu_line, fu_box, status], api_name="follow_up",
+                     concurrency_limit=concurrency, concurrency_id="llm"
+                     ).then(refine, [g_state], [g_state, fu_line, status], api_name="refine_follow_up_2",
+                            concurrency_limit=concurrency, concurrency_id="llm")
 
         with gr.Accordion("Mock interview", open=False):
             with gr.Row():

@@ -82,14 +82,17 @@ class ServicesBackend:
         with self._lock:  # the citation checker (cached on Services) is built once, shared by requests
             return self.services.tutor(self._searcher())
 
-    def _grader(self) -> Any:
+    def _grader(self, llm_follow_up: bool = True) -> Any:
+        """The grader; ``llm_follow_up=False``: the practice tab's, whose follow-up comes later
+        (``refine_follow_up``) so that the grade shows without waiting for it."""
+        key = f"_grader_obj_{llm_follow_up}"
         with self._lock:
-            if "_grader_obj" not in self.__dict__:
+            if key not in self.__dict__:
                 from tutor.grading.grader import Grader
 
                 self._searcher()
-                self.__dict__["_grader_obj"] = Grader.from_services(self.services)
-            return self.__dict__["_grader_obj"]
+                self.__dict__[key] = Grader.from_services(self.services, llm_follow_up=llm_follow_up)
+            return self.__dict__[key]
 
     def _quiz(self, user: str) -> Any:
         with self._lock:
@@ -132,7 +135,7 @@ class ServicesBackend:
 
     def grade(self, user: str, question_id: str, answer: str) -> GradeView:
         item = self._issued_item(user, question_id)
-        return grade_view(self._quiz(user).submit(item, answer, self._grader()))
+        return _pending(grade_view(self._quiz(user).submit(item, answer, self._grader(llm_follow_up=False))))
 
     def grade_follow_up(self, user: str, parent: GradeView, answer: str) -> GradeView:
         """Graded like the interview's drill-down: same bank item, rubric narrowed to the gap."""
@@ -141,9 +144,18 @@ class ServicesBackend:
         item = self._issued_item(user, parent.question_id)
         rubric = item.model_copy(update={"key_points": [parent.gap], "red_flags": []}) if parent.gap else None
         quiz = self._quiz(user)
-        grade = submit_answer(self.services.attempts, quiz.scheduler, self._grader(), item, answer, user=user,
-                              question=parent.follow_up, rubric=rubric)
-        return grade_view(grade).model_copy(update={"question_id": parent.question_id})
+        grade = submit_answer(self.services.attempts, quiz.scheduler, self._grader(llm_follow_up=False), item,
+                              answer, user=user, question=parent.follow_up, rubric=rubric)
+        return _pending(grade_view(grade).model_copy(update={"question_id": parent.question_id}))
+
+    def refine_follow_up(self, user: str, grade: GradeView) -> GradeView:
+        from tutor.grading.schema import PointResult
+
+        if not grade.follow_up_pending:
+            return grade
+        points = [PointResult(point=p.point, verdict=p.verdict, evidence=p.evidence) for p in grade.points]
+        text = self._grader().follow_up_question(grade.question, grade.lang, points)
+        return grade.model_copy(update={"follow_up": text, "follow_up_pending": False})
 
     def interview_start(self, user: str, topics: list[str], n: int) -> InterviewView:
         from tutor.interview import MockInterview
@@ -224,3 +236,8 @@ class ServicesBackend:
 
     def upload_dir(self) -> Path:
         return self.settings.data_dir / "uploads"
+
+
+def _pending(view: GradeView) -> GradeView:
+    """A grade with key points gets the LLM's follow-up next (an empty answer's is the question)."""
+    return view.model_copy(update={"follow_up_pending": bool(view.points)})

@@ -48,6 +48,8 @@ class GradeView(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     follow_up: str = Field("", description="A drill-down question in the same context, if any.")
     gap: str = Field("", description="The key point the follow-up targets (the biggest gap).")
+    lang: str = Field("ru", description="The answer's language (feedback and follow-up are in it).")
+    follow_up_pending: bool = Field(False, description="follow_up is a template; the LLM's comes next.")
 
 
 class InterviewView(BaseModel):

@@ -174,8 +174,16 @@ class Grader:
         return _cos(a, b) < OFF_TOPIC_SIMILARITY
 
     def _follow_up(self, question: str, lang: str, points: list[Any]) -> str:
+        if not self.llm_follow_up:
+            return feedback.template_follow_up(lang, points)
+        return self.follow_up_question(question, lang, points)
+
+    def follow_up_question(self, question: str, lang: str, points: list[Any]) -> str:
+        """The interviewer's next question, aimed at the biggest gap of a grade's points: a tiny LLM
+        call, or the template for a contradiction / no gap / an LLM failure. The UI shows a grade
+        first (graded with ``llm_follow_up=False``) and asks this afterwards."""
         gap = feedback.biggest_gap(points)
-        if gap is None or gap.verdict == "contradicted" or not self.llm_follow_up:
+        if gap is None or gap.verdict == "contradicted":
             return feedback.template_follow_up(lang, points)
         prompt = render("followup", question=question, point=gap.point, lang=lang)
         try:

@@ -3,10 +3,11 @@
 * Evidence is chosen by Python (``tutor.grading.evidence``): a point without evidence is 'missed'
   whatever the model says, so the model cannot credit text that is not in the answer;
 * covered = 1, partly = 0.5, missed / contradicted = 0; base = 10 * sum / number of points; a
-  'partly' whose evidence states every number and acronym of the point counts as covered (the
-  small judge under-credits exact paraphrases: 'потеря качества меньше 1%' for 'GQA: <1% loss'),
-  and a 'covered' whose evidence states none of them counts as partly (it over-credits a generic
-  sentence: 'повышает throughput' for '2-10x throughput improvement');
+  'partly' whose evidence states every number and acronym of the point, or most of its words,
+  counts as covered (the small judge under-credits exact paraphrases: 'потеря качества меньше 1%'
+  for 'GQA: <1% loss'), and a 'covered' whose evidence states none of the point's numbers and
+  acronyms counts as partly (it over-credits a generic sentence: 'повышает throughput' for
+  '2-10x throughput improvement');
 * contradicted points, red flags shown and deterministic conflicts (swapped term / number /
   negation against the reference) cost points; caps: off-topic <= OFF_TOPIC_CAP, copy <= COPY_CAP,
   any deterministic conflict <= CONFLICT_CAP (a confidently wrong statement is not a partial answer).
@@ -17,8 +18,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from tutor.grading import lexicon
 from tutor.grading.checks import numbers, overlap
 from tutor.grading.consistency import Conflict
+from tutor.grading.contradictions import stems
 from tutor.grading.quantities import variants
 from tutor.grading.schema import Judgement, PointResult, Verdict
 
@@ -30,6 +33,8 @@ MAX_PENALTY = 6.0
 OFF_TOPIC_CAP = 2.0
 COPY_CAP = 1.0
 MIN_COVER_WORDS = 4  # evidence shorter than this can be 'partly' at most
+RESTATE_SHARE = 0.7  # a 'partly' whose evidence holds this share of the point's words is covered
+RESTATE_MIN_WORDS = 3
 CONFLICT_CAP = 3.0   # the answer states something the reference contradicts (swapped term / number / negation)
 
 
@@ -52,8 +57,8 @@ def verify_points(key_points: list[str], judgement: Judgement, evidence: list[st
         verdict = verdicts.get(n, "missed") if ev else "missed"
         if verdict == "covered" and len(ev.split()) < MIN_COVER_WORDS:
             verdict = "partly"  # a bare term ('Continuous batching.') names the topic, it explains nothing
-        elif verdict == "partly" and states_facts(point, ev):
-            verdict = "covered"  # every number and acronym of the point is in the evidence
+        elif verdict == "partly" and (states_facts(point, ev) or restates(point, ev)):
+            verdict = "covered"  # every number and acronym of the point, or its words, in the evidence
         elif verdict == "covered" and misses_facts(point, ev):
             verdict = "partly"  # the point's numbers / acronyms / versions: none is stated
         out.append(PointResult(point=point, verdict=verdict, evidence=ev if verdict != "missed" else ""))
@@ -84,6 +89,22 @@ def states_facts(point: str, evidence: str) -> bool:
         return False
     e_nums, e_acr, e_ver = _facts(evidence)
     return nums <= e_nums and acr <= e_acr and ver <= e_ver
+
+
+def restates(point: str, evidence: str) -> bool:
+    """The evidence says the point in its words: >= RESTATE_SHARE of the point's word stems (at
+    least RESTATE_MIN_WORDS of them) occur in it, and it adds no negation. 'Лучше дообучать на
+    длинных примерах' vs 'Поэтому лучше дообучить (например, LoRA) на длинных примерах' -> True
+    (the 1.5B judge said 'partly' for three near-verbatim points of a strong RoPE answer: 5.0).
+    A restatement that swaps a term or number is caught by the conflict checks, which override this."""
+    words = {w for w in stems(point) if not w[0].isdigit()}
+    if len(words) < RESTATE_MIN_WORDS or _negations(evidence) > _negations(point):
+        return False
+    return len(words & stems(evidence)) / len(words) >= RESTATE_SHARE
+
+
+def _negations(text: str) -> int:
+    return sum(t in lexicon._NEG for t in lexicon.tokens(text))
 
 
 def misses_facts(point: str, evidence: str) -> bool:
