@@ -27,8 +27,7 @@ def report(ingested_services):
 @pytest.mark.slow
 def test_thresholds_on_real_model(report) -> None:
     """Issue-5 thresholds on these 3 questions (all met since 2026-11-22). The full calibration over
-    15 questions is scripts/calibrate_grader.py: 2026-11-30 all met but wrong <= 3 at 14/15
-    (LLM-as-judge 3.3; docs/grading.md)."""
+    15 questions is scripts/calibrate_grader.py: all met on 2026-11-30, evening (docs/grading.md)."""
     by = {s.label: s for s in report.labels}
     assert by["strong"].min >= 7, report.summary()
     assert by["wrong"].max <= 3, report.summary()
