@@ -129,6 +129,24 @@ def test_both_checks_must_pass():
     assert attribute_text(text, split_segments(text), scores).text == "LoRA adapters are cheap to train today [2]."
 
 
+def test_a_closing_marker_group_vouches_for_the_paragraphs_uncited_claims():
+    # the real model's LoRA answer: one group of markers after the last sentence only
+    text = ("LoRA adds a low-rank matrix to the frozen weights. The matrix is learned in training. "
+            "Quality stays the same. [1][2][3]")
+    first = {1: Score(1, dense=0.61, lexical=0.30, shared=3), 2: Score(2, dense=0.53, lexical=0.0, shared=0),
+             3: Score(3, dense=0.57, lexical=0.1, shared=1)}
+    second = {1: Score(1, dense=0.45, lexical=0.33, shared=3), 2: Score(2, dense=0.3, lexical=0.0, shared=0),
+              3: Score(3, dense=0.44, lexical=0.2, shared=2)}
+    last = {n: Score(n, dense=0.35, lexical=0.2, shared=1) for n in (1, 2, 3)}
+    out = attribute_text(text, split_segments(text), {0: first, 1: second, 2: last})
+    assert out.text.startswith("LoRA adds a low-rank matrix to the frozen weights [1]. The matrix is learned in "
+                               "training. Quality")  # the second claim: embedding match too weak
+    assert out.uncited == 1 and [(c.action, c.new) for c in out.changes] == [("added", 1)]
+    # without the closing group the same scores support nothing (lexical share 0.30 < 0.40)
+    bare = text.replace(" [1][2][3]", "")
+    assert attribute_text(bare, split_segments(bare), {0: first, 1: second, 2: last}).text == bare
+
+
 def test_a_copied_short_item_is_supported_by_words_even_with_a_weak_embedding():
     text = "7. Latency (p95 < 2s) [3]"  # the real model's list item citing the wrong source
     scores = {0: {2: Score(2, dense=0.23, lexical=1.0, shared=3), 3: Score(3, dense=0.12, lexical=0.0, shared=0)}}

@@ -116,6 +116,11 @@ def test_main_path_with_real_models(browser, ui_url):
     grade = page.inner_text("#practice-grade")
     assert re.search(r"Score: \d+(\.\d)? / 10", grade) and "Key points" in grade, grade
     page.wait_for_selector("#practice-followup p")
+    template = page.inner_text("#practice-followup")
+    assert "Follow-up:" in template, template  # shown with the grade, while the LLM writes the real one
+    # the chained step replaces the template; Gradio's "processing" overlay is gone when it is done
+    page.wait_for_function("() => document.querySelector('#practice-followup').innerText.trim()"
+                           ".startsWith('Follow-up:')", timeout=300_000)
     follow_up = page.inner_text("#practice-followup")
     assert follow_up.startswith("Follow-up:") and len(follow_up) > 15
     page.screenshot(path=str(SHOTS / "practice-grade.png"), full_page=True)

@@ -12,7 +12,11 @@ the wrong source. After ``citations.check_citations`` this module
    docs/answering.md);
 4. a claim with no marker gets ``[n]`` of its best supporting source (none -> left uncited: no
    citation is better than a wrong one); a model-written ``[n]`` whose source shares nothing with
-   its claim (both scores under the *wrong* thresholds) is moved to the supporting source or dropped.
+   its claim (both scores under the *wrong* thresholds) is moved to the supporting source or dropped;
+5. a paragraph whose last claim ends with a group of markers ("... quality. [1][2][3]": the small
+   model cites the whole paragraph once) vouches for its uncited claims: each takes the group's
+   source closest to it when the embedding says so clearly (``group_dense``) and >= ``min_shared``
+   terms are shared, even if the share of shared terms is below ``lexical``.
 
 Pure logic plus the ``Attributor`` class, which only talks to the ``Embedder`` port (vectors of
 source texts come from the store when retrieval returned them (``Hit.vector``), else are embedded
@@ -71,6 +75,7 @@ class Thresholds:
     copy_shared: int = 3
     copy_dense: float = 0.20
     wrong_dense: float = 0.30
+    group_dense: float = 0.50  # uncited claim vs a source of its paragraph's closing marker group
 
 
 DEFAULT_THRESHOLDS = Thresholds()
@@ -200,9 +205,36 @@ class Score:
         return self.dense < th.wrong_dense and self.shared == 0
 
 
-def best_support(scores: Sequence[Score], th: Thresholds) -> Score | None:
-    ok = [s for s in scores if s.supports(th)]
+def best_support(scores: Sequence[Score], th: Thresholds, group: frozenset[int] = frozenset()) -> Score | None:
+    """The best source supporting the claim; ``group``: sources its paragraph cites as a whole,
+    which support it on a clear embedding match and shared terms alone."""
+    ok = [s for s in scores if s.supports(th) or (s.n in group and s.dense >= th.group_dense
+                                                   and s.shared >= th.min_shared)]
     return max(ok, key=lambda s: (s.dense + s.lexical, -s.n)) if ok else None
+
+
+def closing_groups(text: str, segments: Sequence[Segment]) -> dict[int, frozenset[int]]:
+    """For each claim segment, the marker group closing its paragraph (>= 2 numbers on the last
+    claim, which the paragraph's other claims lack): 'A. B. C. [1][2]' -> {0: {1, 2}, 1: {1, 2}}."""
+    out: dict[int, frozenset[int]] = {}
+    para: list[int] = []
+    for i, seg in enumerate(segments):
+        if para and "\n\n" in text[segments[para[-1]].end:seg.start]:
+            _close(segments, para, out)
+            para = []
+        if seg.kind == "claim":
+            para.append(i)
+    _close(segments, para, out)
+    return out
+
+
+def _close(segments: Sequence[Segment], para: list[int], out: dict[int, frozenset[int]]) -> None:
+    if len(para) < 2:
+        return
+    last = segments[para[-1]].text
+    group = frozenset(int(x) for x in _MARK.findall(last))
+    if len(group) >= 2 and _MARKS_AT_END.search(last) and not any(_MARK.search(segments[i].text) for i in para[:-1]):
+        out.update({i: group for i in para[:-1]})
 
 
 def _place(segment: str, n: int) -> str:
@@ -214,11 +246,11 @@ def _place(segment: str, n: int) -> str:
 
 
 def _fix(segment: str, scores: dict[int, Score], th: Thresholds,
-         changes: list[Change]) -> tuple[str, bool]:
+         changes: list[Change], group: frozenset[int] = frozenset()) -> tuple[str, bool]:
     """Rewrite one claim's markers; returns (new text, cited?)."""
     claim = claim_text(segment)
     cited = [int(x) for x in _MARK.findall(segment) if int(x) in scores]
-    best = best_support(list(scores.values()), th)
+    best = best_support(list(scores.values()), th, group)
     if not cited:
         if best is None:
             return segment, False
@@ -244,12 +276,13 @@ def attribute_text(text: str, segments: Sequence[Segment], scores: dict[int, dic
     pos = 0
     changes: list[Change] = []
     claims = uncited = 0
+    groups = closing_groups(text, segments)
     for i, seg in enumerate(segments):
         parts.append(text[pos:seg.start])
         new = seg.text
         if seg.kind == "claim" and i in scores:
             claims += 1
-            new, ok = _fix(seg.text, scores[i], th, changes)
+            new, ok = _fix(seg.text, scores[i], th, changes, groups.get(i, frozenset()))
             uncited += not ok
         parts.append(new)
         pos = seg.end
