@@ -200,7 +200,8 @@ class Subjects:
 
 # the word right after a negation (narrower than consistency's two words: 'не ждать завершения'
 # must not negate 'завершения', which the reference states of the other subject)
-_NEG_WORD = re.compile(rf"\b(?:{'|'.join(sorted(lexicon._NEG, key=lambda w: (-len(w), w)))})\s+(\w+)", re.IGNORECASE)
+_NEG_ALT = "|".join(sorted(lexicon._NEG, key=lambda w: (-len(w), w)))  # longest first: 'нет' before 'не'
+_NEG_WORD = re.compile(rf"\b(?:{_NEG_ALT})\s+(\w+)", re.IGNORECASE)
 
 
 def negated(text: str) -> set[str]:
@@ -249,7 +250,7 @@ _DENIAL = re.compile(
     r"|(?:doesn't|don't)\s+(?:exist|happen|occur)|never\s+(?:happens?|occurs?|arises?))\b", re.IGNORECASE)
 DENIAL_WINDOW = 4     # words before the predicate, within its clause, that it can deny
 _CLAUSE_STOP = re.compile(r"[,.;:!?()—–]")
-_NEG_BEFORE = re.compile(r"(?:\bне|\bнет|\bбез|\bno|\bnot|\bwithout|\bnever)\s+(?:\S+\s+)?$", re.IGNORECASE)
+_NEG_BEFORE = re.compile(rf"\b(?:{_NEG_ALT})\s+(?:\S+\s+)?$", re.IGNORECASE)
 
 
 def denied_terms(text: str) -> set[str]:
@@ -272,11 +273,11 @@ def _negated_in(text: str, term: str) -> bool:
     return any(_NEG_BEFORE.search(low[:m.start()]) for m in re.finditer(re.escape(term), low))
 
 
-def denials(answer: str, stmts: Sequence[str]) -> list[Conflict]:
+def denials(parts: Sequence[str], stmts: Sequence[str]) -> list[Conflict]:
     """Answer clauses denying a term the reference states ('Bias у такого судьи отсутствует' vs
     'Problem: judge bias, self-preference'), unless the reference negates that term as well."""
     out = []
-    for part in answer_clauses(answer):
+    for part in parts:
         for term in sorted(denied_terms(part)):
             home = next((s for s in stmts if term in latin_terms(s)), "")
             if home and not any(_negated_in(s, term) for s in stmts if term in s.lower()):
@@ -395,7 +396,7 @@ def find_contradictions(answer: str, reference: str, key_points: Sequence[str] =
                 out.append(Conflict(clause=part, reference=stmt, kind=kind))
                 break
     found = {c.clause for c in out}
-    out += [c for c in denials(answer, stmts) if c.clause not in found]
+    out += [c for c in denials(parts, stmts) if c.clause not in found]
     return out + quoted_red_flags(answer, red_flags)
 
 
