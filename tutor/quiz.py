@@ -88,6 +88,16 @@ def submit_answer(attempts: AttemptStore, scheduler: Scheduler, grader: Grader, 
     return grade
 
 
+def record_grade(attempts: AttemptStore, scheduler: Scheduler, item: BankItem, answer: str, grade: Grade,
+                 *, user: str = "local") -> int:
+    """Keep a grade made elsewhere (``tutor grade --user``) as a completed attempt and schedule
+    the question's next review, exactly as a quiz answer would be. Returns the attempt id."""
+    aid = attempts.start(user, item.id, grade.question or item.question, answer, topic=item.topic, level=item.level)
+    attempts.complete(aid, grade)
+    scheduler.review(user, item.id, grade.score, topic=item.topic)
+    return aid
+
+
 def resume_pending(attempts: AttemptStore, scheduler: Scheduler, grader: Grader, bank: Any,
                    *, user: str = "local") -> list[Grade]:
     """Grade the answers a previous process recorded but never finished grading."""

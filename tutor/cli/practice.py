@@ -18,6 +18,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from tutor.grading.schema import Grade
 
 USER = typer.Option("local", "--user", help="Whose attempts and schedule to use.")
+RECORD_AS = typer.Option(None, "--user", help="Also keep each grade as this user's attempt (progress, review "
+                         "schedule), like a quiz answer. Without it nothing is recorded.")
 
 
 def _read_answer(prompt: str = "Your answer (finish with an empty line):") -> str:
@@ -96,12 +98,26 @@ def _grade_one(grader: Any, bank: Any, question: str, answer: str, item_id: str 
     return grader.grade(question or (item.question if item else ""), answer, item=item)  # type: ignore[no-any-return]
 
 
+def _record(services: Any, user: str | None, grade: Grade, answer: str) -> str:
+    """Keep the grade as ``user``'s attempt when asked; returns a note for the reader ('' if not asked)."""
+    if not user:
+        return ""
+    if not grade.question_id:
+        return "not recorded: the question is not in the question bank"
+    from tutor.quiz import record_grade
+    from tutor.scheduler import Scheduler
+
+    item = services.bank.get(grade.question_id)
+    record_grade(services.attempts, Scheduler(services.attempts), item, answer, grade, user=user)
+    return f"recorded as {user}'s attempt at {item.id}"
+
+
 def grade_cmd(question: str = typer.Option("", "--question", "-q", help="The interview question."),
               answer: str = typer.Option("", "--answer", "-a", help="The candidate's answer."),
               item_id: str = typer.Option(None, "--id", help="Bank question id (instead of matching the text)."),
               batch: Path = typer.Option(None, "--batch", help='JSONL lines {"id","question","answer"}.'),
               as_json: bool = typer.Option(False, "--json", help="JSON output (one line per input)."),
-              user: str = USER) -> None:
+              user: str = RECORD_AS) -> None:
     """Grade an answer against the rubric (0-10), or a whole JSONL file with --batch."""
     from tutor.grading.grader import Grader
     from tutor.services import Services
@@ -113,10 +129,13 @@ def grade_cmd(question: str = typer.Option("", "--question", "-q", help="The int
         bank = grader.bank
         if batch is None:
             grade = _grade_one(grader, bank, question, answer, item_id)
+            note = _record(services, user, grade, answer)
             if as_json:
                 echo_json(grade.model_dump(mode="json"))
             else:
                 _show(grade)
+            if note:
+                typer.echo(note, err=True)
             return
         for n, line in enumerate(batch.read_text(encoding="utf-8").splitlines(), start=1):
             if not line.strip():
@@ -127,6 +146,8 @@ def grade_cmd(question: str = typer.Option("", "--question", "-q", help="The int
                 g = _grade_one(grader, bank, str(row.get("question", "")), str(row.get("answer", "")),
                                row.get("question_id"))
                 out = g.batch_line(str(row.get("id", n)))
+                if user:
+                    out["recorded"] = _record(services, user, g, str(row.get("answer", "")))
             except json.JSONDecodeError as err:
                 out = {"id": n, "error": f"Line {n} of {batch} is not valid JSON ({err.msg})."}
             except TutorError as err:
