@@ -1,0 +1,68 @@
+"""Search-only latency of the store (no embedder loaded): dense, sparse and hybrid queries against an
+ingested collection, p50 / p95 over the same 200 queries as scripts/bench_retrieval.py, modes
+interleaved query by query so that VM speed drift hits them alike.
+
+    TUTOR_DATA_DIR=<ingested dir> .venv/bin/python scripts/bench_search.py
+    TUTOR_DATA_DIR=<ingested dir> .venv/bin/python -O scripts/bench_search.py   # asserts stripped
+
+Dense query vectors are the stored vectors of other chunks (real unit vectors of the same model;
+a full scan costs the same for any vector); sparse query vectors come from the real query texts.
+With TUTOR_QDRANT_URL set it measures a Qdrant server instead of the embedded local mode.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "scripts"))
+
+from bench_retrieval import latency_queries  # noqa: E402
+
+from ingest.sparse import SparseEncoder  # noqa: E402
+from tutor.settings import Settings  # noqa: E402
+from tutor.store import DENSE, open_store  # noqa: E402
+
+MODES = ("dense", "sparse", "hybrid")
+
+
+def stored_dense(store: object, n: int) -> list[list[float]]:
+    points, _ = store.client.scroll(store.alias, limit=n, with_vectors=[DENSE])  # type: ignore[attr-defined]
+    return [list(p.vector[DENSE]) for p in points]
+
+
+def pct(xs: list[float], q: int) -> float:
+    return round(statistics.quantiles(xs, n=100)[q - 1], 2)
+
+
+def main() -> None:
+    store = open_store(Settings())
+    if not store.exists():
+        sys.exit("Nothing ingested at this TUTOR_DATA_DIR: run `tutor ingest` first.")
+    queries = latency_queries()
+    dense = stored_dense(store, len(queries))
+    enc = SparseEncoder()
+    sparse = [enc.encode_query(q) for q in queries]
+    for i in range(10):  # warm-up
+        store.query(dense[i % len(dense)], sparse[i], k=5, mode="hybrid")
+    times: dict[str, list[float]] = {m: [] for m in MODES}
+    for i, sv in enumerate(sparse):
+        for mode in MODES:
+            t0 = time.perf_counter()
+            store.query(dense[i % len(dense)], sv, k=5, mode=mode)  # type: ignore[arg-type]
+            times[mode].append((time.perf_counter() - t0) * 1000)
+    print(f"points {store.count()}, queries {len(queries)}, python -O: {bool(sys.flags.optimize)}, "
+          f"mean sparse query terms {statistics.mean(len(s.indices) for s in sparse):.1f}")
+    for mode in MODES:
+        print(f"{mode:7s} p50 {pct(times[mode], 50):6.2f} ms   p95 {pct(times[mode], 95):6.2f} ms")
+    store.close()
+
+
+if __name__ == "__main__":
+    main()
