@@ -86,7 +86,7 @@ def test_ask_json_prints_the_documented_fields(monkeypatch):
 
     doc = json.loads(result.output)
     assert set(doc) == {"question", "rewritten_query", "answer", "covered", "lang", "citations",
-                        "citation_check", "timings"}
+                        "citation_check", "mixups", "timings"}
     assert doc["citations"][0] == {"n": 2, "doc": "notes.txt", "section": "LoRA > Q2", "chunk_id": "c2",
                                    "origin": "model", "text": "QLoRA квантует базу в 4 бита."}
     assert {"retrieve_s", "ttft_s", "generate_s", "total_s"} <= set(doc["timings"])

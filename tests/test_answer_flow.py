@@ -145,3 +145,17 @@ def test_filters_reach_the_searcher_and_sparse_hits_count_as_relevant():
     Tutor(Spy(HITS), FakeLLM("ok [1]"), SETTINGS).ask("Что такое LoRA?", filters=Filters(topic=["LoRA"]))
     assert seen == {"k": 5, "mode": "hybrid", "filters": Filters(topic=["LoRA"])}
     assert len(relevant_hits([hit(1, "x", dense=None), hit(2, "y", dense=0.1)], 0.35)) == 1
+
+
+def test_comparison_mixup_gets_a_visible_note_without_a_citation_marker():
+    hits = [hit(1, "Q: GPTQ vs AWQ?\nA: Оба INT4. AWQ activation-aware, быстрее inference."),
+            hit(2, "Q: GPTQ — как работает?\nKey insight: second-order information (Hessian).")]
+    reply = "Оба метода квантуют в INT4 [1]. AWQ использует информацию второго порядка (Hessian)."
+    tutor, _, _ = make(reply, hits)
+    ans = tutor.ask("Чем GPTQ отличается от AWQ?")
+    assert [(m.term, m.said_of, m.notes_tie_to, m.source) for m in ans.mixups] == [("Hessian", "AWQ", "GPTQ", 2)]
+    note = ans.text.split("\n\n")[-1]
+    assert note == "⚠ Проверьте: в заметках «Hessian» — это про GPTQ, а не про AWQ (источник 2)."
+    assert [c.n for c in ans.citations] == [1]  # the note cites nothing itself
+    right, _, _ = make("GPTQ использует Hessian [2], AWQ — activation-aware [1].", hits)
+    assert right.ask("Чем GPTQ отличается от AWQ?").mixups == []

@@ -18,6 +18,8 @@ from pydantic import BaseModel, Field
 from tutor.attribution import Attributor
 from tutor.citations import check_citations, fit_sources, sources_from_hits
 from tutor.conversation import Turn, needs_rewrite, rewrite_query, trim_history
+from tutor.crosscheck import mixups
+from tutor.crosscheck import notes as mixup_notes
 from tutor.errors import InputError, LLMOutputError
 from tutor.language import detect_lang, phrase
 from tutor.ports import ChatLLM, Message, Searcher
@@ -156,11 +158,15 @@ class Tutor:
             text = att.text
             citations = [s.model_copy(update={"origin": "matched" if s.n in att.matched else "model"})
                          for s in check_citations(text, sources).citations]
+        found = mixups(text, base.rewritten_query or base.question, [(s.n, s.text) for s in sources])
+        if found:
+            log.info("comparison mix-ups: %s", [m.model_dump() for m in found])
+            text += "\n\n" + "\n".join(mixup_notes(found, phrase("mixup", base.lang), phrase("quote", base.lang)))
         if not citations:
             text += "\n\n" + phrase("no_citation", base.lang)
         timings["total_s"] = time.perf_counter() - t0
         return base.model_copy(update={"text": text, "citations": citations, "timings": timings,
-                                       "citation_check": report})
+                                       "citation_check": report, "mixups": found})
 
     def _budget(self) -> int:
         window = self.llm.context_window - self.settings.answer_max_tokens - SAFETY_TOKENS

@@ -26,6 +26,11 @@ _PHRASES: dict[str, dict[Lang, str]] = {
         "ru": "⚠ В ответе нет ни одной ссылки на источник: проверьте его по заметкам ниже.",
         "en": "⚠ This answer cites no source: check it against the notes below.",
     },
+    "mixup": {
+        "ru": "⚠ Проверьте: в заметках {terms} — это про {tie}, а не про {said} (источник {n}).",
+        "en": "⚠ Check this: your notes say {terms} of {tie}, not of {said} (source {n}).",
+    },
+    "quote": {"ru": "«{}»", "en": "“{}”"},
     "answer_in": {"ru": "Russian", "en": "English"},
 }
 

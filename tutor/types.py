@@ -84,6 +84,17 @@ class Citation(BaseModel):
                              "(tutor.attribution) attached it to a claim the source supports.")
 
 
+class Mixup(BaseModel):
+    """An answer part crediting ``said_of`` with ``term`` that the notes (source ``source``) only
+    state of ``notes_tie_to`` (tutor.crosscheck)."""
+
+    part: str
+    term: str
+    said_of: str
+    notes_tie_to: str
+    source: int
+
+
 class Answer(BaseModel):
     question: str
     rewritten_query: str = ""
@@ -95,3 +106,5 @@ class Answer(BaseModel):
     citation_check: dict[str, int] = Field(
         default_factory=dict, description="What the citation checker did: claims, added, moved, "
                                           "dropped, uncited (empty when it did not run).")
+    mixups: list[Mixup] = Field(default_factory=list, description="Comparison mix-ups found in the "
+                                "answer (a rival credited with another's term); each also gets a visible note.")

@@ -1,0 +1,124 @@
+"""Mixed-up comparisons in a generated answer (pure, no model): the question names rivals
+('Чем GPTQ отличается от AWQ?') and a part of the answer credits one of them with a technical term
+that the retrieved notes only ever state next to another rival.
+
+    answer  'GPTQ отличается от AWQ тем, что AWQ использует информацию второго порядка (Hessian).'
+    notes   [3] 'Q: GPTQ — как работает? ... second-order information (Hessian) ...'  (no AWQ there)
+    -> Mixup(term='Hessian', said_of='AWQ', notes_tie_to='GPTQ', source=3)
+
+Built for precision, since a false warning teaches the wrong thing too:
+- the answer is cut into sentences and those at ',' and ';' into parts; only a part
+  naming exactly one rival and no negation is checked ('AWQ не использует Hessian' is left alone);
+- a term is technical by its shape (digit, inner capital, hyphen, all caps, a capitalised word
+  not opening an English sentence; plain lowercase words such as 'models' never), is not in the
+  question and is no rival's name or part of one;
+- it is a mix-up only when every source line holding the term speaks of another rival and none of
+  the rival the answer credits (a line naming no rival speaks of the rivals its chunk names, so a
+  comparison table's row speaks of both and never counts).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from tutor.language import detect_lang
+from tutor.types import Mixup
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_PART = re.compile(r"[,;]\s+|\(\d\)")  # not at ':' or ' — ': 'AWQ — activation-aware' keeps its subject
+_LATIN = re.compile(r"[A-Za-z][A-Za-z0-9+]*(?:-[A-Za-z0-9+]+)*")
+_NEGATION = re.compile(r"\b(?:не|нет|без|ни|never|not|no|without|neither|nor)\b|n't\b", re.IGNORECASE)
+MIN_TERM = 3
+
+
+def _shaped(word: str, first: bool, russian: bool) -> bool:
+    """'INT4', 'KV-cache', 'FlashAttention', 'GPTQ' -> True; 'uses', 'models' -> False; 'Hessian'
+    -> True unless it opens an English sentence (in a Russian text a capital always counts)."""
+    return (any(c.isdigit() for c in word) or "-" in word or any(c.isupper() for c in word[1:])
+            or (word[0].isupper() and (russian or not first)))
+
+
+def terms(text: str, *, russian: bool) -> list[str]:
+    """Technical terms of one part, in order: 'AWQ uses the Hessian' -> ['AWQ', 'Hessian']."""
+    out = []
+    for i, m in enumerate(_LATIN.finditer(text)):
+        w = m.group(0)
+        if len(w) >= MIN_TERM and _shaped(w, first=(i == 0 and m.start() == 0), russian=russian):
+            out.append(w)
+    return out
+
+
+def rivals(question: str) -> list[str]:
+    """The things compared: technical terms of the question, when there are at least two.
+    'Чем GPTQ отличается от AWQ?' -> ['GPTQ', 'AWQ']; 'What is LoRA?' -> []."""
+    found = list(dict.fromkeys(t for t in terms(question, russian=True) if _all_caps_or_mixed(t)))
+    return found if len(found) >= 2 else []
+
+
+def _all_caps_or_mixed(word: str) -> bool:
+    return any(c.isdigit() for c in word) or sum(c.isupper() for c in word) >= 2
+
+
+def names(text: str, term: str) -> bool:
+    """'GPTQ-for-LLaMa' names GPTQ; 'AutoGPTQ' does not."""
+    return re.search(rf"(?<![A-Za-z0-9]){re.escape(term)}(?![A-Za-z0-9])", text, re.IGNORECASE) is not None
+
+
+def parts(answer: str) -> list[str]:
+    """'A делает X, а B — Y. C.' -> ['A делает X', 'а B — Y.', 'C.'] (cut at sentence ends, ',' and ';')."""
+    return [p.strip() for s in _SENTENCE.split(answer) for p in _PART.split(s) if p and p.strip()]
+
+
+def mixups(answer: str, question: str, sources: Sequence[tuple[int, str]]) -> list[Mixup]:
+    """Mix-ups in ``answer`` given the numbered source texts it was written from."""
+    ents = rivals(question)
+    if not ents:
+        return []
+    russian = detect_lang(answer) == "ru"
+    out: list[Mixup] = []
+    seen: set[tuple[str, str]] = set()
+    for part in parts(re.sub(r"\s?\[\d+\]", "", answer)):
+        named = [e for e in ents if names(part, e)]
+        if len(named) != 1 or _NEGATION.search(part):
+            continue
+        said_of = named[0]
+        for term in terms(part, russian=russian):
+            if _excluded(term, ents, question) or (term.lower(), said_of) in seen:
+                continue
+            hit = _tie(term, said_of, ents, sources)
+            if hit is not None:
+                seen.add((term.lower(), said_of))
+                out.append(Mixup(part=part, term=term, said_of=said_of, notes_tie_to=hit[0], source=hit[1]))
+    return out
+
+
+def _excluded(term: str, ents: list[str], question: str) -> bool:
+    low = term.lower()
+    return names(question, term) or any(low in e.lower() or e.lower() in low for e in ents)
+
+
+def _owners(unit: str, chunk: str, ents: Sequence[str]) -> set[str]:
+    """Rivals a source line speaks of: those it names, else those its whole chunk names."""
+    return {e for e in ents if names(unit, e)} or {e for e in ents if names(chunk, e)}
+
+
+def _tie(term: str, said_of: str, ents: list[str], sources: Sequence[tuple[int, str]]) -> tuple[str, int] | None:
+    """(other rival, source n) when every source line holding ``term`` speaks of another rival
+    and none of ``said_of`` (a line naming no rival speaks of its chunk's rivals); else None."""
+    holding = [(n, unit, _owners(unit, text, ents)) for n, text in sources
+               for unit in _SENTENCE.split(text) if names(unit, term)]
+    if not holding or any(not owners or said_of in owners for _, _, owners in holding):
+        return None
+    n, _, owners = holding[0]
+    return next(e for e in ents if e in owners), n
+
+
+def notes(found: Sequence[Mixup], template: str, quote: str, *, max_terms: int = 3) -> list[str]:
+    """One line per (credited rival, rival of the notes, source), naming up to ``max_terms`` terms.
+    ``template`` has {terms}, {tie}, {said}, {n}; ``quote`` wraps a term: '«{}»'."""
+    groups: dict[tuple[str, str, int], list[str]] = {}
+    for m in found:
+        groups.setdefault((m.said_of, m.notes_tie_to, m.source), []).append(m.term)
+    return [template.format(terms=", ".join(quote.format(t) for t in ts[:max_terms]), tie=tie, said=said, n=n)
+            for (said, tie, n), ts in groups.items()]
