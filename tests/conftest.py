@@ -36,6 +36,23 @@ def fake_embedder():
     return FakeEmbedder()
 
 
+@pytest.fixture
+def cli_notes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """``cli_notes(doc)``: one Markdown note as the corpus, a private data dir, and the CLI's
+    embedder replaced by FakeEmbedder (for typer-level tests). Returns tmp_path."""
+    from tests.fakes import FakeEmbedder
+
+    def make(doc: str) -> Path:
+        corpus = tmp_path / "corpus"
+        corpus.mkdir()
+        (corpus / "notes.md").write_text(doc, encoding="utf-8")
+        monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path / "data"))
+        monkeypatch.setenv("TUTOR_CORPUS_DIR", str(corpus))
+        monkeypatch.setattr("tutor.embedder.build_embedder", lambda settings: FakeEmbedder())
+        return tmp_path
+    return make
+
+
 @pytest.fixture(scope="session")
 def session_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("tutor-data")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.fakes import FakeEmbedder, FakeLLM
+from tests.fakes import FakeLLM
 from tutor.cli.main import app
 
 DOC = ("# KV Cache\n\n## Basic\n\nQ: Что такое KV-cache и зачем он нужен?\n"
@@ -32,13 +32,8 @@ def _reply(messages: list[dict[str, str]]) -> str:
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, FakeLLM]:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "notes.md").write_text(DOC, encoding="utf-8")
-    monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("TUTOR_CORPUS_DIR", str(corpus))
-    monkeypatch.setattr("tutor.embedder.build_embedder", lambda settings: FakeEmbedder())
+def env(cli_notes, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, FakeLLM]:
+    tmp_path = cli_notes(DOC)
     llm = FakeLLM(_reply)
     monkeypatch.setattr("tutor.services.Services.llm", property(lambda self: llm))
     assert CliRunner().invoke(app, ["ingest", "--no-progress"]).exit_code == 0

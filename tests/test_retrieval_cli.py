@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.fakes import FakeEmbedder
 from tutor.cli.main import app
 
 DOC = ("# KV Cache\n\n## Basic\n\nQ: What is the KV cache?\nA: It stores attention keys and values.\n\n"
@@ -16,14 +15,8 @@ DOC = ("# KV Cache\n\n## Basic\n\nQ: What is the KV cache?\nA: It stores attenti
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "notes.md").write_text(DOC, encoding="utf-8")
-    monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("TUTOR_CORPUS_DIR", str(corpus))
-    monkeypatch.setattr("tutor.embedder.build_embedder", lambda settings: FakeEmbedder())
-    return tmp_path
+def env(cli_notes) -> Path:
+    return cli_notes(DOC)
 
 
 def test_ingest_then_noop_if_needed(env: Path) -> None:
