@@ -191,3 +191,36 @@ def test_a_topped_up_statement_with_markup_in_the_reference_is_not_salient_eithe
     pts = top_up([], ref)  # the statement comes back without the ** markup: not a substring of ref
     assert pts and pts[0] not in ref
     assert salient_points("Как работает MoE?", ref, pts) == ["Как работает MoE?"]
+
+
+
+GPTQ = BankItem(
+    id="q1", topic="Quantization", level="medium", question="Чем GPTQ отличается от AWQ?",
+    reference_answer="Оба INT4. AWQ activation-aware, быстрее inference, лучше сохраняет качество.",
+    key_points=["Оба метода квантуют в INT4", "AWQ activation-aware, быстрее на inference"],
+    red_flags=[], docs=["notes.txt"], source_chunk_ids=["c9"])
+GPTQ_NOTE = ("Q: GPTQ — как работает?\nKey insight: use second-order information (Hessian) for optimal "
+             "quantization, column by column.")
+
+
+class NotesSearcher:
+    """The retrieved notes: the GPTQ-only chunk that the reference itself does not hold."""
+
+    def search(self, query, *, k=5, mode="hybrid", filters=None):
+        from tutor.types import Chunk, Hit
+
+        return [Hit(chunk=Chunk(chunk_id="c10", doc="notes.txt", text=GPTQ_NOTE, section="GPTQ"), score=1.0,
+                    dense_score=0.7)]
+
+
+def test_a_comparison_mixup_found_in_the_retrieved_notes_caps_the_score() -> None:
+    llm = scripted(judgement((1, "covered"), (2, "covered")))
+    g = Grader(llm, bank=QuestionBank(items=[GPTQ]), searcher=NotesSearcher())  # type: ignore[arg-type]
+    swapped = ("Оба метода квантуют в INT4. AWQ activation-aware и быстрее на inference, "
+               "AWQ ещё использует Hessian для точности.")
+    bad = g.grade(GPTQ.question, swapped, item=GPTQ)
+    assert "conflict" in bad.flags and bad.score <= 3
+    assert any("Hessian" in e and "GPTQ" in e for e in bad.factual_errors), bad.factual_errors
+    right = "Оба метода квантуют в INT4. AWQ activation-aware и быстрее на inference, GPTQ использует Hessian."
+    good = g.grade(GPTQ.question, right, item=GPTQ)
+    assert "conflict" not in good.flags and good.score >= 8

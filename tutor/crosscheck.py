@@ -89,7 +89,10 @@ def mixups(answer: str, question: str, sources: Sequence[tuple[int, str]]) -> li
             hit = _tie(term, said_of, ents, sources)
             if hit is not None:
                 seen.add((term.lower(), said_of))
-                out.append(Mixup(part=part, term=term, said_of=said_of, notes_tie_to=hit[0], source=hit[1]))
+                tie, n, line = hit
+                evidence = line if names(line, tie) else f"{tie}: {line}"
+                out.append(Mixup(part=part, term=term, said_of=said_of, notes_tie_to=tie, source=n,
+                                 evidence=evidence.strip()))
     return out
 
 
@@ -103,15 +106,16 @@ def _owners(unit: str, chunk: str, ents: Sequence[str]) -> set[str]:
     return {e for e in ents if names(unit, e)} or {e for e in ents if names(chunk, e)}
 
 
-def _tie(term: str, said_of: str, ents: list[str], sources: Sequence[tuple[int, str]]) -> tuple[str, int] | None:
-    """(other rival, source n) when every source line holding ``term`` speaks of another rival
-    and none of ``said_of`` (a line naming no rival speaks of its chunk's rivals); else None."""
+def _tie(term: str, said_of: str, ents: list[str],
+         sources: Sequence[tuple[int, str]]) -> tuple[str, int, str] | None:
+    """(other rival, source n, line) when every source line holding ``term`` speaks of another
+    rival and none of ``said_of`` (a line naming no rival speaks of its chunk's rivals); else None."""
     holding = [(n, unit, _owners(unit, text, ents)) for n, text in sources
                for unit in _SENTENCE.split(text) if names(unit, term)]
     if not holding or any(not owners or said_of in owners for _, _, owners in holding):
         return None
-    n, _, owners = holding[0]
-    return next(e for e in ents if e in owners), n
+    n, line, owners = holding[0]
+    return next(e for e in ents if e in owners), n, line
 
 
 def notes(found: Sequence[Mixup], template: str, quote: str, *, max_terms: int = 3) -> list[str]:

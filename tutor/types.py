@@ -93,6 +93,7 @@ class Mixup(BaseModel):
     said_of: str
     notes_tie_to: str
     source: int
+    evidence: str = ""  # the source line holding the term, prefixed with the rival it speaks of
 
 
 class Answer(BaseModel):

@@ -26,7 +26,7 @@ class Conflict:
     clause: str      # words from the answer
     reference: str   # the reference clause it conflicts with
     kind: str        # "term" | "number" | "negation" (here); contradictions adds "comparison", "unit",
-                     # "entity", "antonym", "swap", "subject", "denial", "red_flag"; grader: "llm"
+                     # "entity", "antonym", "swap", "subject", "denial", "red_flag"; grader: "llm", "mixup"
 
     def describe(self) -> str:
         return f"«{self.clause}» ↔ «{self.reference}»"

@@ -14,6 +14,7 @@ import math
 import time
 from typing import TYPE_CHECKING, Any
 
+from tutor.crosscheck import mixups
 from tutor.errors import InputError, LLMError, TutorError
 from tutor.grading import checks, feedback
 from tutor.grading.consistency import Conflict, find_conflicts
@@ -101,9 +102,10 @@ class Grader:
         # one grade embeds each text once (answer sentences serve key points and red flags alike)
         vectors = memo_vectors(self.embedder.embed_documents) if self.embedder is not None else None
         align_vectors = vectors if ALIGN_WITH_EMBEDDINGS else None
-        conflicts = _merge(find_conflicts(text, src.reference, "\n".join(salient)),
-                           find_contradictions(text, src.reference, key_points, red_flags, align_vectors,
-                                               question=question))
+        conflicts = _merge(_merge(find_conflicts(text, src.reference, "\n".join(salient)),
+                                  find_contradictions(text, src.reference, key_points, red_flags, align_vectors,
+                                                      question=question)),
+                           mixup_conflicts(text, question, src))
         t = time.perf_counter()
         conflicts = _merge(conflicts, self._verify(text, src.reference, key_points, align_vectors, conflicts))
         timings["verify"] = time.perf_counter() - t
@@ -221,6 +223,13 @@ def renumber(j: Judgement, point_ev: list[str], flag_ev: list[str]) -> Judgement
     return Judgement(
         points=[p.model_copy(update={"n": pmap[p.n - 1]}) for p in j.points if 1 <= p.n <= len(pmap)],
         red_flags=[f.model_copy(update={"n": fmap[f.n - 1]}) for f in j.red_flags if 1 <= f.n <= len(fmap)])
+
+
+def mixup_conflicts(text: str, question: str, src: Sources) -> list[Conflict]:
+    """A comparison answer crediting one rival with a term the reference and the retrieved notes
+    only state of another ('AWQ использует Hessian' for GPTQ vs AWQ): tutor.crosscheck."""
+    sources = [(0, src.reference)] + [(c.n, c.text) for c in src.citations]
+    return [Conflict(clause=m.part, reference=m.evidence, kind="mixup") for m in mixups(text, question, sources)]
 
 
 def _merge(first: list[Conflict], more: list[Conflict]) -> list[Conflict]:
