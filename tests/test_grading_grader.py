@@ -204,13 +204,16 @@ GPTQ_NOTE = ("Q: GPTQ — как работает?\nKey insight: use second-orde
 
 
 class NotesSearcher:
-    """The retrieved notes: the GPTQ-only chunk that the reference itself does not hold."""
+    """The retrieved notes: the item's own chunk (the one the grade cites) and, further down, the
+    GPTQ-only chunk that neither the reference nor the cited chunk holds."""
 
     def search(self, query, *, k=5, mode="hybrid", filters=None):
         from tutor.types import Chunk, Hit
 
-        return [Hit(chunk=Chunk(chunk_id="c10", doc="notes.txt", text=GPTQ_NOTE, section="GPTQ"), score=1.0,
-                    dense_score=0.7)]
+        own = Chunk(chunk_id="c9", doc="notes.txt", text=GPTQ.reference_answer, section="Quantization",
+                    question_id=GPTQ.id)
+        note = Chunk(chunk_id="c10", doc="notes.txt", text=GPTQ_NOTE, section="GPTQ")
+        return [Hit(chunk=own, score=1.0, dense_score=0.8), Hit(chunk=note, score=0.5, dense_score=0.6)]
 
 
 def test_a_comparison_mixup_found_in_the_retrieved_notes_caps_the_score() -> None:
@@ -219,6 +222,7 @@ def test_a_comparison_mixup_found_in_the_retrieved_notes_caps_the_score() -> Non
     swapped = ("Оба метода квантуют в INT4. AWQ activation-aware и быстрее на inference, "
                "AWQ ещё использует Hessian для точности.")
     bad = g.grade(GPTQ.question, swapped, item=GPTQ)
+    assert [c.chunk_id for c in bad.citations] == ["c9"]  # the GPTQ note is not cited, but it is checked
     assert "conflict" in bad.flags and bad.score <= 3
     assert any("Hessian" in e and "GPTQ" in e for e in bad.factual_errors), bad.factual_errors
     right = "Оба метода квантуют в INT4. AWQ activation-aware и быстрее на inference, GPTQ использует Hessian."

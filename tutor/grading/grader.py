@@ -228,7 +228,8 @@ def renumber(j: Judgement, point_ev: list[str], flag_ev: list[str]) -> Judgement
 def mixup_conflicts(text: str, question: str, src: Sources) -> list[Conflict]:
     """A comparison answer crediting one rival with a term the reference and the retrieved notes
     only state of another ('AWQ использует Hessian' for GPTQ vs AWQ): tutor.crosscheck."""
-    sources = [(0, src.reference)] + [(c.n, c.text) for c in src.citations]
+    sources = [(0, src.reference)] + [(c.n, c.text) for c in src.citations] + \
+        [(i, text) for i, text in enumerate(src.notes, start=len(src.citations) + 1)]
     return [Conflict(clause=m.part, reference=m.evidence, kind="mixup") for m in mixups(text, question, sources)]
 
 

@@ -22,6 +22,7 @@ class Sources:
     rubric: BankItem                 # what key points come from (the item, or a pseudo-item of context)
     citations: list[Citation] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # texts of all retrieved hits (the mix-up check)
 
     @property
     def reference(self) -> str:
@@ -94,11 +95,16 @@ def resolve_sources(question: str, item: BankItem | None, bank: Any, searcher: S
     if item is None:
         item = _from_hits(hits, bank)
     if item is not None and (item.reference_answer or item.strong_answer).strip():
-        return Sources(item=item, rubric=item, citations=_citations(hits, item))
+        return Sources(item=item, rubric=item, citations=_citations(hits, item), notes=_texts(hits))
     if not hits:
         raise InputError(f"Nothing to grade against: '{question}' is not in the question bank and no notes "
                          "were retrieved for it.", hint="Run `tutor ingest`, or pick a bank question.")
     text = "\n".join(h.chunk.text for h in hits[:2])[:CONTEXT_CHARS]
     pseudo = BankItem(id="ctx-" + hashlib.sha256(text.encode()).hexdigest()[:12], topic=hits[0].chunk.topic,
                       question=question, reference_answer=text)
-    return Sources(item=None, rubric=pseudo, citations=_citations(hits, None), flags=["no_reference"])
+    return Sources(item=None, rubric=pseudo, citations=_citations(hits, None), flags=["no_reference"],
+                   notes=_texts(hits))
+
+
+def _texts(hits: list[Hit]) -> list[str]:
+    return [h.chunk.text for h in hits]
