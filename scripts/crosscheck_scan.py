@@ -27,9 +27,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from tutor.crosscheck import mixups, names, rivals  # noqa: E402
-from tutor.grading.consistency import find_conflicts  # noqa: E402
-from tutor.grading.contradictions import find_contradictions  # noqa: E402
-from tutor.grading.grader import mixup_conflicts, salient_points  # noqa: E402
+from tutor.grading.grader import deterministic_conflicts, mixup_conflicts  # noqa: E402
 from tutor.grading.sources import resolve_sources  # noqa: E402
 from tutor.services import Services  # noqa: E402
 from tutor.settings import Settings  # noqa: E402
@@ -58,9 +56,7 @@ def swap(text: str, a: str, b: str) -> str:
 def grader_catches(services: Services, question: str, answer: str) -> tuple[bool, bool]:
     """(other conflict checks fire, mix-up check fires) for ``answer`` graded against ``question``."""
     src = resolve_sources(question, None, services.bank, services.retriever, None)
-    kp = src.key_points
-    other = find_conflicts(answer, src.reference, "\n".join(salient_points(question, src.reference, kp))) + \
-        find_contradictions(answer, src.reference, kp, src.red_flags, None, question=question)
+    other = [c for c in deterministic_conflicts(answer, question, src) if c.kind != "mixup"]
     return bool(other), bool(mixup_conflicts(answer, question, src))
 
 

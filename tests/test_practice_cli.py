@@ -43,9 +43,7 @@ def env(cli_notes, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, FakeLLM]:
 def _kv_id() -> str:
     out = CliRunner().invoke(app, ["bank", "list", "--json"])
     assert out.exit_code == 0, out.output
-    items = json.loads(out.output)
-    items = items["items"] if isinstance(items, dict) else items
-    return next(i["id"] for i in items if "KV-cache" in i["question"])
+    return next(i["id"] for i in json.loads(out.output) if "KV-cache" in i["question"])
 
 
 def test_grade_batch_writes_one_line_per_input_and_keeps_bad_lines(env: tuple[Path, FakeLLM]) -> None:

@@ -22,13 +22,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from tutor.grading.lexicon import NEGATIONS
 from tutor.language import detect_lang
 from tutor.types import Mixup
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _PART = re.compile(r"[,;]\s+|\(\d\)")  # not at ':' or ' — ': 'AWQ — activation-aware' keeps its subject
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9+]*(?:-[A-Za-z0-9+]+)*")
-_NEGATION = re.compile(r"\b(?:не|нет|без|ни|never|not|no|without|neither|nor)\b|n't\b", re.IGNORECASE)
+_NEGATION = re.compile(rf"\b(?:{'|'.join(sorted(NEGATIONS | {'neither', 'nor'}))})\b|n't\b", re.IGNORECASE)
 MIN_TERM = 3
 
 
@@ -76,6 +77,7 @@ def mixups(answer: str, question: str, sources: Sequence[tuple[int, str]]) -> li
     if not ents:
         return []
     russian = detect_lang(answer) == "ru"
+    lines = [(n, unit, _owners(unit, text, ents)) for n, text in sources for unit in _SENTENCE.split(text)]
     out: list[Mixup] = []
     seen: set[tuple[str, str]] = set()
     for part in parts(re.sub(r"\s?\[\d+\]", "", answer)):
@@ -86,7 +88,7 @@ def mixups(answer: str, question: str, sources: Sequence[tuple[int, str]]) -> li
         for term in terms(part, russian=russian):
             if _excluded(term, ents, question) or (term.lower(), said_of) in seen:
                 continue
-            hit = _tie(term, said_of, ents, sources)
+            hit = _tie(term, said_of, ents, lines)
             if hit is not None:
                 seen.add((term.lower(), said_of))
                 tie, n, line = hit
@@ -107,11 +109,10 @@ def _owners(unit: str, chunk: str, ents: Sequence[str]) -> set[str]:
 
 
 def _tie(term: str, said_of: str, ents: list[str],
-         sources: Sequence[tuple[int, str]]) -> tuple[str, int, str] | None:
-    """(other rival, source n, line) when every source line holding ``term`` speaks of another
-    rival and none of ``said_of`` (a line naming no rival speaks of its chunk's rivals); else None."""
-    holding = [(n, unit, _owners(unit, text, ents)) for n, text in sources
-               for unit in _SENTENCE.split(text) if names(unit, term)]
+         lines: Sequence[tuple[int, str, set[str]]]) -> tuple[str, int, str] | None:
+    """(other rival, source n, line) when every source line (n, text, rivals it speaks of) holding
+    ``term`` speaks of another rival and none of ``said_of``; else None."""
+    holding = [(n, unit, owners) for n, unit, owners in lines if names(unit, term)]
     if not holding or any(not owners or said_of in owners for _, _, owners in holding):
         return None
     n, line, owners = holding[0]

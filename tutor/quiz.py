@@ -83,9 +83,15 @@ def submit_answer(attempts: AttemptStore, scheduler: Scheduler, grader: Grader, 
     except Exception:
         attempts.fail(aid)
         raise
+    _complete(attempts, scheduler, aid, item, grade, user)
+    return grade
+
+
+def _complete(attempts: AttemptStore, scheduler: Scheduler, aid: int, item: BankItem, grade: Grade,
+              user: str) -> None:
+    """Store the grade of attempt ``aid`` and schedule the question's next review."""
     attempts.complete(aid, grade)
     scheduler.review(user, item.id, grade.score, topic=item.topic)
-    return grade
 
 
 def record_grade(attempts: AttemptStore, scheduler: Scheduler, item: BankItem, answer: str, grade: Grade,
@@ -93,8 +99,7 @@ def record_grade(attempts: AttemptStore, scheduler: Scheduler, item: BankItem, a
     """Keep a grade made elsewhere (``tutor grade --user``) as a completed attempt and schedule
     the question's next review, exactly as a quiz answer would be. Returns the attempt id."""
     aid = attempts.start(user, item.id, grade.question or item.question, answer, topic=item.topic, level=item.level)
-    attempts.complete(aid, grade)
-    scheduler.review(user, item.id, grade.score, topic=item.topic)
+    _complete(attempts, scheduler, aid, item, grade, user)
     return aid
 
 
@@ -109,7 +114,6 @@ def resume_pending(attempts: AttemptStore, scheduler: Scheduler, grader: Grader,
             attempts.fail(a.id)
             continue
         grade = grader.grade(a.question, a.answer, item=item)
-        attempts.complete(a.id, grade)
-        scheduler.review(user, item.id, grade.score, topic=item.topic)
+        _complete(attempts, scheduler, a.id, item, grade, user)
         done.append(grade)
     return done

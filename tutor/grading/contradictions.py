@@ -200,7 +200,7 @@ class Subjects:
 
 # the word right after a negation (narrower than consistency's two words: 'не ждать завершения'
 # must not negate 'завершения', which the reference states of the other subject)
-_NEG_ALT = "|".join(sorted(lexicon._NEG, key=lambda w: (-len(w), w)))  # longest first: 'нет' before 'не'
+_NEG_ALT = "|".join(sorted(lexicon.NEGATIONS, key=lambda w: (-len(w), w)))  # longest first: 'нет' before 'не'
 _NEG_WORD = re.compile(rf"\b(?:{_NEG_ALT})\s+(\w+)", re.IGNORECASE)
 
 
@@ -326,8 +326,8 @@ def quoted_red_flags(answer: str, red_flags: Sequence[str]) -> list[Conflict]:
     sents = sentences(answer)
     for flag in red_flags:
         for phrase in ("".join(g) for g in _QUOTE.findall(flag)):
-            words = [w for w in lexicon.tokens(phrase) if w not in STOP or w in lexicon._NEG]
-            if len([w for w in words if w not in lexicon._NEG]) < 2:
+            words = [w for w in lexicon.tokens(phrase) if w not in STOP or w in lexicon.NEGATIONS]
+            if len([w for w in words if w not in lexicon.NEGATIONS]) < 2:
                 continue
             for s in sents:
                 toks = lexicon.tokens(s)
@@ -342,11 +342,11 @@ def _extra_negation(toks: list[str], words: list[str]) -> bool:
     """Does the answer negate the quoted phrase? Only negations inside the matched span (and the
     word just before it) count, so a later 'дообучать не нужно' in the same sentence does not hide
     'бесплатно и без потерь'; 'не бесплатно и без потерь' is still refused."""
-    idx = [i for i, t in enumerate(toks) if any(_same(w, t) for w in words if w not in lexicon._NEG)]
+    idx = [i for i, t in enumerate(toks) if any(_same(w, t) for w in words if w not in lexicon.NEGATIONS)]
     if not idx:
         return False
     span = toks[max(0, min(idx) - 1):max(idx) + 1]
-    return sum(t in lexicon._NEG for t in span) > sum(w in lexicon._NEG for w in words)
+    return sum(t in lexicon.NEGATIONS for t in span) > sum(w in lexicon.NEGATIONS for w in words)
 
 
 def _same(w: str, t: str) -> bool:

@@ -96,16 +96,10 @@ class Grader:
         key_points, red_flags = src.key_points, src.red_flags
         copied = checks.copies_question(text, question)
         off_topic = not copied and self._off_topic(text, question, src.reference)
-        # salient terms: the question's and those of key points in the reference's language (an
-        # English key point would make every English word of a Russian answer a 'term')
-        salient = salient_points(question, src.reference, key_points)
         # one grade embeds each text once (answer sentences serve key points and red flags alike)
         vectors = memo_vectors(self.embedder.embed_documents) if self.embedder is not None else None
         align_vectors = vectors if ALIGN_WITH_EMBEDDINGS else None
-        conflicts = _merge(_merge(find_conflicts(text, src.reference, "\n".join(salient)),
-                                  find_contradictions(text, src.reference, key_points, red_flags, align_vectors,
-                                                      question=question)),
-                           mixup_conflicts(text, question, src))
+        conflicts = deterministic_conflicts(text, question, src, align_vectors)
         t = time.perf_counter()
         conflicts = _merge(conflicts, self._verify(text, src.reference, key_points, align_vectors, conflicts))
         timings["verify"] = time.perf_counter() - t
@@ -225,18 +219,30 @@ def renumber(j: Judgement, point_ev: list[str], flag_ev: list[str]) -> Judgement
         red_flags=[f.model_copy(update={"n": fmap[f.n - 1]}) for f in j.red_flags if 1 <= f.n <= len(fmap)])
 
 
+def deterministic_conflicts(text: str, question: str, src: Sources, align_vectors: Any = None) -> list[Conflict]:
+    """The Python-only conflict checks of one answer, one conflict per answer clause (earlier finders
+    win): swapped terms / numbers / negations, contradictions of the reference, comparison mix-ups.
+    Salient terms are the question's and those of key points in the reference's language (an
+    English key point would make every English word of a Russian answer a 'term')."""
+    salient = salient_points(question, src.reference, src.key_points)
+    return _merge(find_conflicts(text, src.reference, "\n".join(salient)),
+                  find_contradictions(text, src.reference, src.key_points, src.red_flags, align_vectors,
+                                      question=question),
+                  mixup_conflicts(text, question, src))
+
+
 def mixup_conflicts(text: str, question: str, src: Sources) -> list[Conflict]:
     """A comparison answer crediting one rival with a term the reference and the retrieved notes
     only state of another ('AWQ использует Hessian' for GPTQ vs AWQ): tutor.crosscheck."""
-    sources = [(0, src.reference)] + [(c.n, c.text) for c in src.citations] + \
-        [(i, text) for i, text in enumerate(src.notes, start=len(src.citations) + 1)]
-    return [Conflict(clause=m.part, reference=m.evidence, kind="mixup") for m in mixups(text, question, sources)]
+    texts = [src.reference] + [c.text for c in src.citations] + src.notes
+    return [Conflict(clause=m.part, reference=m.evidence, kind="mixup")
+            for m in mixups(text, question, list(enumerate(texts)))]
 
 
-def _merge(first: list[Conflict], more: list[Conflict]) -> list[Conflict]:
-    """Conflicts of both finders, one per answer clause."""
+def _merge(first: list[Conflict], *more: list[Conflict]) -> list[Conflict]:
+    """Conflicts of several finders, one per answer clause (the first finder's wins)."""
     out = list(first)
-    for c in more:
+    for c in (c for group in more for c in group):
         if all(c.clause != d.clause for d in out):
             out.append(c)
     return out

@@ -60,7 +60,7 @@ ORGS = frozenset(("openai", "deepseek", "google", "deepmind", "meta", "facebook"
                   "microsoft", "nvidia", "alibaba", "huggingface", "cohere", "ibm", "amazon", "apple",
                   "baidu", "moonshot", "xai", "stability"))
 
-_NEG = frozenset(("не", "нет", "без", "not", "no", "without", "never", "ни"))
+NEGATIONS = frozenset(("не", "нет", "без", "not", "no", "without", "never", "ни"))
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
@@ -89,7 +89,7 @@ def concepts(text: str) -> list[tuple[int, str]]:
     out = []
     for i, w in enumerate(toks):
         c = concept_of(w)
-        if c and not (_NEG & set(toks[max(0, i - 2):i])):
+        if c and not (NEGATIONS & set(toks[max(0, i - 2):i])):
             out.append((i, c))
     return out
 

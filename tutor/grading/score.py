@@ -104,7 +104,7 @@ def restates(point: str, evidence: str) -> bool:
 
 
 def _negations(text: str) -> int:
-    return sum(t in lexicon._NEG for t in lexicon.tokens(text))
+    return sum(t in lexicon.NEGATIONS for t in lexicon.tokens(text))
 
 
 def misses_facts(point: str, evidence: str) -> bool:
