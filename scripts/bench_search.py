@@ -1,6 +1,8 @@
 """Search-only latency of the store (no embedder loaded): dense, sparse and hybrid queries against an
 ingested collection, p50 / p95 over the same 200 queries as scripts/bench_retrieval.py, modes
-interleaved query by query so that VM speed drift hits them alike.
+interleaved query by query so that VM speed drift hits them alike. On the embedded store every
+query also runs with qdrant-client's stock sparse scorer (``tutor.local_sparse`` replaces it), and
+the two scorers' top-k ids and scores are compared query by query.
 
     TUTOR_DATA_DIR=<ingested dir> .venv/bin/python scripts/bench_search.py
     TUTOR_DATA_DIR=<ingested dir> .venv/bin/python -O scripts/bench_search.py   # asserts stripped
@@ -26,6 +28,7 @@ sys.path.insert(0, str(REPO / "scripts"))
 from bench_retrieval import latency_queries  # noqa: E402
 
 from ingest.sparse import SparseEncoder  # noqa: E402
+from tutor import local_sparse  # noqa: E402
 from tutor.settings import Settings  # noqa: E402
 from tutor.store import DENSE, open_store  # noqa: E402
 
@@ -49,18 +52,36 @@ def main() -> None:
     dense = stored_dense(store, len(queries))
     enc = SparseEncoder()
     sparse = [enc.encode_query(q) for q in queries]
+    scorers = {"bisect": local_sparse.calculate_distance_sparse}
+    if not store.remote:
+        from qdrant_client.local import local_collection, sparse_distances
+        scorers["stock"] = sparse_distances.calculate_distance_sparse
     for i in range(10):  # warm-up
         store.query(dense[i % len(dense)], sparse[i], k=5, mode="hybrid")
-    times: dict[str, list[float]] = {m: [] for m in MODES}
+    times: dict[tuple[str, str], list[float]] = {(s, m): [] for s in scorers for m in MODES}
+    differ = 0
     for i, sv in enumerate(sparse):
-        for mode in MODES:
-            t0 = time.perf_counter()
-            store.query(dense[i % len(dense)], sv, k=5, mode=mode)  # type: ignore[arg-type]
-            times[mode].append((time.perf_counter() - t0) * 1000)
+        seen: dict[str, list[tuple[str, float]]] = {}
+        for name, scorer in scorers.items():
+            if not store.remote:
+                local_collection.calculate_distance_sparse = scorer
+            for mode in MODES:
+                t0 = time.perf_counter()
+                hits = store.query(dense[i % len(dense)], sv, k=5, mode=mode)  # type: ignore[arg-type]
+                times[(name, mode)].append((time.perf_counter() - t0) * 1000)
+                if mode != "dense":
+                    seen.setdefault(name, []).extend((h.chunk.chunk_id, h.score) for h in hits)
+        differ += len({tuple(v) for v in seen.values()}) > 1
     print(f"points {store.count()}, queries {len(queries)}, python -O: {bool(sys.flags.optimize)}, "
           f"mean sparse query terms {statistics.mean(len(s.indices) for s in sparse):.1f}")
-    for mode in MODES:
-        print(f"{mode:7s} p50 {pct(times[mode], 50):6.2f} ms   p95 {pct(times[mode], 95):6.2f} ms")
+    for (name, mode), xs in times.items():
+        if name == "bisect" and store.remote:
+            name = "server"
+        print(f"{name:6s} {mode:7s} p50 {pct(xs, 50):6.2f} ms   p95 {pct(xs, 95):6.2f} ms")
+    if len(scorers) > 1:
+        ratio = statistics.median(times[("bisect", "hybrid")]) / statistics.median(times[("stock", "hybrid")])
+        print(f"hybrid p50 bisect / stock = {ratio:.2f}; queries whose sparse or hybrid top-5 "
+              f"(ids and scores) differ between the scorers: {differ} of {len(sparse)}")
     store.close()
 
 
