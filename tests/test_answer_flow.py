@@ -159,3 +159,28 @@ def test_comparison_mixup_gets_a_visible_note_without_a_citation_marker():
     assert [c.n for c in ans.citations] == [1]  # the note cites nothing itself
     right, _, _ = make("GPTQ использует Hessian [2], AWQ — activation-aware [1].", hits)
     assert right.ask("Чем GPTQ отличается от AWQ?").mixups == []
+
+
+def test_a_repetition_loop_is_stopped_and_its_copies_removed():
+    pulled, closed = [], []
+
+    class Looping(FakeLLM):
+        def stream(self, messages, *, purpose, max_tokens=512, temperature=0.0):
+            self.calls.append((purpose, messages))
+            try:
+                yield "QLoRA квантует базу в 4 бита [2]. "
+                while True:  # a server that would go on until max_tokens
+                    for piece in ("LoRA учит ", "low-rank матрицы ", "A и B [1]. "):
+                        pulled.append(piece)
+                        yield piece
+            finally:
+                closed.append(True)
+
+    ans = Tutor(FakeSearcher(HITS), Looping(), SETTINGS).ask("Что такое LoRA?")
+    assert ans.looped and closed == [True]
+    assert len(pulled) == 9  # stopped at the third copy, not at max_tokens
+    body, note = ans.text.split("\n\n")
+    assert body == "QLoRA квантует базу в 4 бита [2]. LoRA учит low-rank матрицы A и B [1]."
+    assert note == "✂ Модель начала повторяться: генерация остановлена, повторы убраны из ответа."
+    assert [c.n for c in ans.citations] == [2, 1] or [c.n for c in ans.citations] == [1, 2]
+    assert not make()[0].ask("Что такое LoRA?").looped

@@ -228,3 +228,10 @@ def test_a_comparison_mixup_found_in_the_retrieved_notes_caps_the_score() -> Non
     right = "Оба метода квантуют в INT4. AWQ activation-aware и быстрее на inference, GPTQ использует Hessian."
     good = g.grade(GPTQ.question, right, item=GPTQ)
     assert "conflict" not in good.flags and good.score >= 8
+
+
+def test_explain_takes_the_copies_out_of_a_looping_reply() -> None:
+    loop = "Вы не упомянули reward model в своём ответе. " * 4
+    gr = grader(scripted(judgement((1, "covered")), follow_up="Оценка снижена. " + loop))
+    g = gr.grade(ITEM.question, STRONG)
+    assert gr.explain(g, "почему?") == "Оценка снижена. Вы не упомянули reward model в своём ответе."

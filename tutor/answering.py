@@ -11,6 +11,7 @@ import logging
 import re
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import closing
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -24,6 +25,7 @@ from tutor.errors import InputError, LLMOutputError
 from tutor.language import detect_lang, phrase
 from tutor.ports import ChatLLM, Message, Searcher
 from tutor.prompting import render
+from tutor.repetition import drop_repeats, looping
 from tutor.settings import Settings
 from tutor.types import Answer, Citation, Filters, Hit, Lang
 
@@ -34,8 +36,14 @@ _MARKERS = re.compile(r"\s?\[\d+\]")  # old answers' [n] refer to old sources: h
 # time-to-first-token. See docs/answering.md for the measurements behind these numbers.
 PROMPT_TOKENS = 1100        # system + sources + history + question (~18 s of prefill on a free CPU)
 MAX_SOURCE_TOKENS = 350     # one source is cut to this many tokens (a Q/A chunk is ~150-450)
+LOOP_CHECK_EVERY = 16       # deltas between loop checks when no sentence ends (a loop with no punctuation)
 HISTORY_TOKENS = 200        # earlier conversation shown to the answerer (the query is standalone)
 SAFETY_TOKENS = 64          # chat-template tokens the count does not see
+
+
+def _may_end_loop(delta: str, n: int) -> bool:
+    """Worth running the loop check now: a sentence or line just ended, or every few deltas."""
+    return any(ch in delta for ch in ".!?…\n") or n % LOOP_CHECK_EVERY == 0
 
 
 class AnswerEvent(BaseModel):
@@ -120,15 +128,24 @@ class Tutor:
         stored = {h.chunk.chunk_id: h.vector for h in relevant if h.vector is not None}
         yield AnswerEvent(kind="sources", sources=sources)
         parts: list[str] = []
+        looped = False
         t2 = time.perf_counter()
-        for delta in self.llm.stream(messages, purpose="answer",
-                                     max_tokens=self.settings.answer_max_tokens):
-            if not parts:
-                timings["ttft_s"] = time.perf_counter() - t2
-            parts.append(delta)
-            yield AnswerEvent(kind="delta", text=delta)
+        with closing(self.llm.stream(messages, purpose="answer",
+                                     max_tokens=self.settings.answer_max_tokens)) as deltas:
+            for delta in deltas:
+                if not parts:
+                    timings["ttft_s"] = time.perf_counter() - t2
+                parts.append(delta)
+                yield AnswerEvent(kind="delta", text=delta)
+                if _may_end_loop(delta, len(parts)) and looping("".join(parts)):
+                    looped = True  # closing the stream stops the server's generation too
+                    break
         timings["generate_s"] = time.perf_counter() - t2
-        yield AnswerEvent(kind="done", answer=self._finish(base, "".join(parts), sources, stored, timings, t0))
+        raw = "".join(parts)
+        if looped:
+            log.info("the model repeats itself: stream stopped after %d chars", len(raw))
+            raw = drop_repeats(raw)
+        yield AnswerEvent(kind="done", answer=self._finish(base, raw, sources, stored, timings, t0, looped))
 
     # --- steps ---------------------------------------------------------------------------------
     def _not_covered(self, base: Answer, timings: dict[str, float], t0: float) -> Iterator[AnswerEvent]:
@@ -140,7 +157,7 @@ class Tutor:
             update={"text": text, "covered": False, "timings": timings}))
 
     def _finish(self, base: Answer, raw: str, sources: list[Citation], stored: dict[str, list[float]],
-                timings: dict[str, float], t0: float) -> Answer:
+                timings: dict[str, float], t0: float, looped: bool = False) -> Answer:
         if not raw.strip():
             raise LLMOutputError("The model returned an empty answer.", raw=raw,
                                  hint="Ask again; if it keeps happening, check the LLM server.")
@@ -162,11 +179,13 @@ class Tutor:
         if found:
             log.info("comparison mix-ups: %s", [m.model_dump() for m in found])
             text += "\n\n" + "\n".join(mixup_notes(found, phrase("mixup", base.lang), phrase("quote", base.lang)))
+        if looped:
+            text += "\n\n" + phrase("loop_cut", base.lang)
         if not citations:
             text += "\n\n" + phrase("no_citation", base.lang)
         timings["total_s"] = time.perf_counter() - t0
         return base.model_copy(update={"text": text, "citations": citations, "timings": timings,
-                                       "citation_check": report, "mixups": found})
+                                       "citation_check": report, "mixups": found, "looped": looped})
 
     def _budget(self) -> int:
         window = self.llm.context_window - self.settings.answer_max_tokens - SAFETY_TOKENS

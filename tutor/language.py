@@ -30,6 +30,10 @@ _PHRASES: dict[str, dict[Lang, str]] = {
         "ru": "⚠ Проверьте: в заметках {terms} — это про {tie}, а не про {said} (источник {n}).",
         "en": "⚠ Check this: your notes say {terms} of {tie}, not of {said} (source {n}).",
     },
+    "loop_cut": {
+        "ru": "✂ Модель начала повторяться: генерация остановлена, повторы убраны из ответа.",
+        "en": "✂ The model started repeating itself: generation was stopped and the repeats removed.",
+    },
     "quote": {"ru": "«{}»", "en": "“{}”"},
     "answer_in": {"ru": "Russian", "en": "English"},
 }

@@ -10,7 +10,7 @@ non-OpenAI ``/tokenize`` route that both llama.cpp and vLLM serve.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -73,7 +73,7 @@ class LLMClient:
         return text
 
     def stream(self, messages: list[Message], *, purpose: str, max_tokens: int = 512,
-               temperature: float = 0.0) -> Iterator[str]:
+               temperature: float = 0.0) -> Generator[str, None, None]:
         payload = {**self._payload(messages, max_tokens, temperature), "stream": True,
                    "stream_options": {"include_usage": True}}
         stats = CallStats(purpose, self.model)

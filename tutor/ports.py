@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from typing import Protocol, TypeVar
 
 from pydantic import BaseModel
@@ -42,8 +42,8 @@ class ChatLLM(Protocol):
         ...
 
     def stream(self, messages: list[Message], *, purpose: str, max_tokens: int = 512,
-               temperature: float = 0.0) -> Iterator[str]:
-        """Yields text deltas as the server produces them."""
+               temperature: float = 0.0) -> Generator[str, None, None]:
+        """Yields text deltas as the server produces them; closing it early stops the generation."""
         ...
 
     def structured(self, messages: list[Message], schema: type[T], *, purpose: str,

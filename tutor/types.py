@@ -109,3 +109,5 @@ class Answer(BaseModel):
                                           "dropped, uncited (empty when it did not run).")
     mixups: list[Mixup] = Field(default_factory=list, description="Comparison mix-ups found in the "
                                 "answer (a rival credited with another's term); each also gets a visible note.")
+    looped: bool = Field(False, description="The model fell into a repetition loop: its stream was stopped "
+                                            "and the repeated sentences removed (the text says so).")

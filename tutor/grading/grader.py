@@ -26,6 +26,7 @@ from tutor.grading.sources import Sources, resolve_sources
 from tutor.keypoints import KeyPointCache, ensure_key_points, reference_statements
 from tutor.ports import ChatLLM, Embedder, Message, Searcher
 from tutor.prompting import render
+from tutor.repetition import drop_repeats, looping
 from tutor.types import BankItem, Hit
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -87,8 +88,9 @@ class Grader:
         summary = grade.model_dump_json(include={"score", "points", "red_flags", "factual_errors", "flags"})
         prompt = render("followup_explain", question=grade.question, reference=grade.model_answer,
                         grade=summary, ask=ask, lang=grade.lang)
-        return self.llm.complete([{"role": "user", "content": prompt}], purpose="grade_explain",
-                                 max_tokens=250).strip()
+        out = self.llm.complete([{"role": "user", "content": prompt}], purpose="grade_explain",
+                                max_tokens=250).strip()
+        return drop_repeats(out) if looping(out) else out
 
     # --- steps ---------------------------------------------------------------------------------
     def _judge(self, question: str, text: str, lang: str, flags: list[str], src: Sources,
