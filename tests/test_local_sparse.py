@@ -94,3 +94,13 @@ def test_install_leaves_an_unknown_scorer_alone(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(local_collection, "calculate_distance_sparse", other)
     assert local_sparse.install() is False
     assert local_collection.calculate_distance_sparse is other
+
+
+def test_install_leaves_a_scorer_with_another_signature_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    def changed(query, vectors, empty_is_zero=False, idf=None):  # a future version with more to do
+        return STOCK(query, vectors, empty_is_zero)
+
+    monkeypatch.setattr(local_collection, "calculate_distance_sparse", changed)
+    monkeypatch.setattr(sparse_distances, "calculate_distance_sparse", changed)
+    assert local_sparse.install() is False
+    assert local_collection.calculate_distance_sparse is changed

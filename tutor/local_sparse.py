@@ -18,6 +18,7 @@ otherwise the stock scorer stays and nothing breaks.
 
 from __future__ import annotations
 
+import inspect
 import logging
 from bisect import bisect_left
 from typing import Any
@@ -25,6 +26,7 @@ from typing import Any
 import numpy as np
 
 log = logging.getLogger(__name__)
+_PARAMETERS = ["query", "vectors", "empty_is_zero"]  # the stock function's, as of qdrant-client 1.20
 
 
 def calculate_distance_sparse(query: Any, vectors: list[Any], empty_is_zero: bool = False) -> np.ndarray:
@@ -55,7 +57,8 @@ def install() -> bool:
     current = getattr(local_collection, "calculate_distance_sparse", None)
     if current is calculate_distance_sparse:
         return True
-    if current is None or current is not getattr(sparse_distances, "calculate_distance_sparse", None):
+    if (current is None or current is not getattr(sparse_distances, "calculate_distance_sparse", None)
+            or list(inspect.signature(current).parameters) != _PARAMETERS):
         log.info("qdrant-client's local sparse scorer is not the expected one; keeping it")
         return False
     local_collection.calculate_distance_sparse = calculate_distance_sparse
