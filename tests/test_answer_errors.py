@@ -86,9 +86,10 @@ def test_ask_json_prints_the_documented_fields(monkeypatch):
 
     doc = json.loads(result.output)
     assert set(doc) == {"question", "rewritten_query", "answer", "covered", "lang", "citations",
-                        "citation_check", "mixups", "timings"}
+                        "citation_check", "mixups", "looped", "timings"}
     assert doc["citations"][0] == {"n": 2, "doc": "notes.txt", "section": "LoRA > Q2", "chunk_id": "c2",
                                    "origin": "model", "text": "QLoRA квантует базу в 4 бита."}
+    assert doc["looped"] is False
     assert {"retrieve_s", "ttft_s", "generate_s", "total_s"} <= set(doc["timings"])
 
 
@@ -121,3 +122,32 @@ def test_chat_remembers_the_conversation_for_follow_ups(monkeypatch):
     assert result.exit_code == 0, result.output
     assert "↳ search: Минусы LoRA" in result.output
     assert "user: Что такое LoRA?" in rewrite_prompt and "assistant: LoRA учит адаптеры" in rewrite_prompt
+
+
+def test_a_looping_stream_is_hung_up_on_through_the_real_client():
+    sent, hung_up = [], []
+
+    def endless(h):  # a server that would repeat one sentence for as long as the client listens
+        h.send_response(200)
+        h.send_header("Content-Type", "text/event-stream")
+        h.end_headers()
+        try:
+            for i in range(5000):
+                h.wfile.write(f"data: {delta('LoRA учит low-rank матрицы A и B [1]. ')}\n\n".encode())
+                h.wfile.flush()
+                sent.append(i)
+                time.sleep(0.005)
+        except OSError:  # the client closed the connection
+            hung_up.append(len(sent))
+        h.close_connection = True
+
+    server = ScriptedServer([endless], TOKENIZE)
+    try:
+        ans = tutor_at(server.base_url).ask("Что такое LoRA?")
+        deadline = time.monotonic() + 5
+        while not hung_up and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        server.close()
+    assert ans.looped and ans.text.startswith("LoRA учит low-rank матрицы A и B [1].\n\n✂")
+    assert hung_up and hung_up[0] < 100  # the server noticed within a few events, not after 5000

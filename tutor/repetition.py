@@ -2,7 +2,7 @@
 
 A 1.5B model at temperature 0 sometimes falls into a loop and repeats one sentence until
 ``max_tokens`` (measured: the GPTQ-vs-AWQ answer said "AWQ активно использует информацию о втором
-порядке (Hessian) ..." 15 times, 512 tokens, ~19 s of decode the reader had to scroll past).
+порядке (Hessian) ..." 15 times, up to the 512-token limit, for the reader to scroll past).
 Two shapes are seen:
 
 * a sentence / line comes back again and again, possibly with others between the copies
@@ -13,8 +13,10 @@ Two shapes are seen:
 ``looping(text)`` answers "stop now?" for the text streamed so far; ``drop_repeats(text)`` keeps
 the first copy of every sentence and the first copy of a repeated tail. Pure functions.
 
-    looping("A is B. C is D. A is B. A is B.")  -> True  (with sentences of >= 20 characters)
-    drop_repeats("Intro. AWQ uses X. GPTQ uses Y. AWQ uses X. AWQ uses X.") -> "Intro. AWQ uses X. GPTQ uses Y."
+    A, B = "LoRA trains two low-rank matrices. ", "QLoRA also quantizes the base. "
+    looping(A + B + A)      -> False
+    looping(A + B + A + A)  -> True
+    drop_repeats(A + B + A + A) -> "LoRA trains two low-rank matrices. QLoRA also quantizes the base."
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ def answer_json(ans: Answer) -> dict[str, Any]:
             "citations": [{"n": c.n, "doc": c.doc, "section": c.section, "chunk_id": c.chunk_id,
                            "origin": c.origin, "text": c.text} for c in ans.citations],
             "citation_check": ans.citation_check,
-            "mixups": [m.model_dump() for m in ans.mixups],
+            "mixups": [m.model_dump() for m in ans.mixups], "looped": ans.looped,
             "timings": {k: round(ans.timings[k], 3) for k in keys if k in ans.timings}}
 
 
