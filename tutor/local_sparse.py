@@ -57,9 +57,13 @@ def install() -> bool:
     current = getattr(local_collection, "calculate_distance_sparse", None)
     if current is calculate_distance_sparse:
         return True
-    if (current is None or current is not getattr(sparse_distances, "calculate_distance_sparse", None)
-            or list(inspect.signature(current).parameters) != _PARAMETERS):
+    stock = getattr(sparse_distances, "calculate_distance_sparse", None)
+    if current is None or current is not stock or _parameters(current) != _PARAMETERS:
         log.info("qdrant-client's local sparse scorer is not the expected one; keeping it")
         return False
     local_collection.calculate_distance_sparse = calculate_distance_sparse
     return True
+
+
+def _parameters(fn: Any) -> list[str]:
+    return list(inspect.signature(fn).parameters)
