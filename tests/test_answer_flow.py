@@ -66,11 +66,29 @@ def test_nothing_relevant_means_not_covered_without_llm_call_in_question_languag
     assert ru.citations == [] and en.lang == "en"
 
 
-def test_answer_without_valid_citation_gets_a_visible_note():
+def test_answer_without_valid_citation_gets_a_note_and_a_verbatim_quote_of_the_top_source():
     tutor, _, _ = make(reply="LoRA is a method [5].")
     ans = tutor.ask("What is LoRA?")
-    assert ans.citations == [] and ans.text.startswith("LoRA is a method.")
-    assert "cites no source" in ans.text
+    body, note = ans.text.split("\n\n")
+    assert body == "LoRA is a method."
+    assert note == ("⚠ This answer cites no source: the notes do not back it. This is what they say:\n"
+                    "> LoRA: low-rank adapters A и B, W = W0 + BA [1].")
+    assert [(c.n, c.chunk_id, c.origin) for c in ans.citations] == [(1, "c1", "quoted")]
+
+
+def test_notes_excerpt_quotes_the_answer_part_in_one_line():
+    from tutor.citations import notes_excerpt
+
+    qa = "Quantization · Medium\nQ: GPTQ vs AWQ?\nA: Оба INT4. AWQ activation-aware, быстрее inference."
+    assert notes_excerpt(qa) == "Оба INT4. AWQ activation-aware, быстрее inference."
+    table = "Alignment\nQ: PPO vs DPO?\nA:\n| Criterion | PPO | DPO |\n|---|---|---|\n| Memory | 4× | 2× |"
+    assert notes_excerpt(table) == "| Criterion | PPO | DPO | | Memory | 4× | 2× |"
+    assert notes_excerpt("Quantization\nCompare methods\n- AWQ: GPU\n- GGUF: CPU") == "Compare methods - AWQ: GPU - GGUF: CPU"
+    long = "A: " + "Первое предложение о LoRA. " * 30
+    cut = notes_excerpt(long, limit=100)
+    assert cut.endswith("LoRA.") and len(cut) <= 100
+    words = notes_excerpt("A: " + "слово " * 100, limit=50)
+    assert words.endswith(" …") and len(words) <= 52
 
 
 def test_followup_is_rewritten_and_the_rewrite_is_what_gets_retrieved():

@@ -16,8 +16,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from tutor.attribution import Attributor
-from tutor.citations import check_citations, fit_sources, sources_from_hits
+from tutor.attribution import Attributor, place_marker
+from tutor.citations import check_citations, fit_sources, notes_excerpt, sources_from_hits
 from tutor.conversation import Turn, needs_rewrite, rewrite_query, trim_history
 from tutor.crosscheck import mixups
 from tutor.crosscheck import notes as mixup_notes
@@ -182,10 +182,19 @@ class Tutor:
         if looped:
             text += "\n\n" + phrase("loop_cut", base.lang)
         if not citations:
-            text += "\n\n" + phrase("no_citation", base.lang)
+            text, citations = self._quote_notes(text, sources, base.lang)
         timings["total_s"] = time.perf_counter() - t0
         return base.model_copy(update={"text": text, "citations": citations, "timings": timings,
                                        "citation_check": report, "mixups": found, "looped": looped})
+
+    @staticmethod
+    def _quote_notes(text: str, sources: list[Citation], lang: Lang) -> tuple[str, list[Citation]]:
+        """No valid citation survived: say so, and quote the top source verbatim as what the notes say."""
+        quote = notes_excerpt(sources[0].text) if sources else ""
+        if not quote:
+            return text + "\n\n" + phrase("no_citation", lang), []
+        top = sources[0].model_copy(update={"origin": "quoted"})
+        return f"{text}\n\n{phrase('notes_say', lang)}\n> {place_marker(quote, top.n)}", [top]
 
     def _budget(self) -> int:
         window = self.llm.context_window - self.settings.answer_max_tokens - SAFETY_TOKENS

@@ -237,7 +237,7 @@ def _close(segments: Sequence[Segment], para: list[int], out: dict[int, frozense
         out.update({i: group for i in para[:-1]})
 
 
-def _place(segment: str, n: int) -> str:
+def place_marker(segment: str, n: int) -> str:
     """Put ``[n]`` at the end of the claim, before its final punctuation: 'A is B.' -> 'A is B [n].'"""
     body = _MARKS_AT_END.sub("", segment)
     m = re.search(r"[.!?…;:,]*$", body)
@@ -255,7 +255,7 @@ def _fix(segment: str, scores: dict[int, Score], th: Thresholds,
         if best is None:
             return segment, False
         changes.append(Change(claim=claim, action="added", new=best.n))
-        return _place(segment, best.n), True
+        return place_marker(segment, best.n), True
     wrong = [n for n in cited if scores[n].is_wrong(th)]
     if not wrong:
         return segment, True

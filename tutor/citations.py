@@ -111,3 +111,23 @@ def check_citations(text: str, sources: Sequence[Citation]) -> CheckedAnswer:
     cleaned = re.sub(r"[ \t]+([.,;:!?])", r"\1", cleaned) if removed else cleaned
     return CheckedAnswer(text=cleaned.strip(), citations=[by_n[n] for n in sorted(cited)],
                          removed=removed)
+
+
+_ANSWER_HEAD = re.compile(r"^A:\s*", re.MULTILINE)
+_RULE = re.compile(r"^[\s|:\-]*$")  # a table's |---|---| line
+
+
+def notes_excerpt(text: str, limit: int = 360) -> str:
+    """What a source says, as one quotable line: the answer part of a Q/A chunk (else the chunk
+    without its heading line), table rules dropped, lines joined, cut at a sentence end <= ``limit``.
+
+    'Quantization · Medium\nQ: GPTQ vs AWQ?\nA: Оба INT4. AWQ activation-aware.' -> 'Оба INT4. AWQ activation-aware.'
+    """
+    m = _ANSWER_HEAD.search(text)
+    body = text[m.end():] if m else text.partition("\n")[2] or text
+    lines = [ln.strip() for ln in body.splitlines() if ln.strip() and not _RULE.match(ln)]
+    line = " ".join(lines)
+    if len(line) <= limit:
+        return line
+    cut = max(line.rfind(". ", 0, limit), line.rfind("; ", 0, limit))
+    return line[:cut + 1] if cut > limit // 3 else line[:line.rfind(" ", 0, limit)].rstrip(",;:") + " …"

@@ -26,6 +26,10 @@ _PHRASES: dict[str, dict[Lang, str]] = {
         "ru": "⚠ В ответе нет ни одной ссылки на источник: проверьте его по заметкам ниже.",
         "en": "⚠ This answer cites no source: check it against the notes below.",
     },
+    "notes_say": {
+        "ru": "⚠ В ответе нет ни одной ссылки на источник: он не подтверждён заметками. Вот что в них сказано:",
+        "en": "⚠ This answer cites no source: the notes do not back it. This is what they say:",
+    },
     "mixup": {
         "ru": "⚠ Проверьте: в заметках {terms} — это про {tie}, а не про {said} (источник {n}).",
         "en": "⚠ Check this: your notes say {terms} of {tie}, not of {said} (source {n}).",

@@ -79,9 +79,10 @@ class Citation(BaseModel):
     doc: str
     section: str
     text: str = Field("", description="The chunk text, for source cards.")
-    origin: Literal["model", "matched"] = Field(
+    origin: Literal["model", "matched", "quoted"] = Field(
         "model", description="'model': the LLM wrote this [n]; 'matched': only the citation checker "
-                             "(tutor.attribution) attached it to a claim the source supports.")
+                             "(tutor.attribution) attached it to a claim the source supports; 'quoted': "
+                             "the model cited nothing valid, so the tutor quoted this source verbatim.")
 
 
 class Mixup(BaseModel):

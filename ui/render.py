@@ -30,6 +30,9 @@ def _p(text: str) -> str:
 
 
 def _origin(c: Citation) -> str:
+    if c.origin == "quoted":
+        return (" <span class='tutor-matched' title='The answer cited no source, so the tutor quotes "
+                "the best-matching note instead.'>· quoted from your notes</span>")
     if c.origin != "matched":
         return ""
     return (" <span class='tutor-matched' title='The model did not cite this source; the citation "

@@ -38,7 +38,8 @@ def answer_json(ans: Answer) -> dict[str, Any]:
 
 def _show_sources(sources: list[Citation], verbose: bool) -> None:
     for c in sources:
-        how = "  (matched by the checker: the model did not cite it)" if c.origin == "matched" else ""
+        how = {"matched": "  (matched by the checker: the model did not cite it)",
+               "quoted": "  (quoted: the answer cited no source)"}.get(c.origin, "")
         typer.secho(f"  [{c.n}] {c.doc} — {c.section}{how}", fg=typer.colors.CYAN)
         if verbose:
             typer.echo("      " + c.text[:300].replace("\n", " ") + ("…" if len(c.text) > 300 else ""))
