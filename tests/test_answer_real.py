@@ -138,14 +138,18 @@ def test_min_relevance_separates_in_scope_from_out_of_scope(ingested_services):
     "answer says AWQ uses the Hessian, which is GPTQ's; the checker found no supporting source). "
     "Re-measured 2026-11-30 on a free CPU (10 min 18 s incl. ingest): the same 7/10, the same three. "
     "2026-11-30 evening, with the closing-marker-group rule of the checker (11 min 09 s): 8/10, LoRA "
-    "passes; DPO and GPTQ vs AWQ as above. "
+    "passes; DPO and GPTQ vs AWQ as above. 2026-12-01, with the repetition guard: 7/10 and 8/10 "
+    "(FlashAttention varies). GPTQ vs AWQ now ends with the tutor's verbatim quote of source 1, "
+    "which would pass; it is not counted (it is not the model's answer). "
     "Remove this marker when all ten pass."))
 def test_ten_real_questions_get_answers_citing_chunks_on_the_topic(tutor):
     with ThreadPoolExecutor(max_workers=2) as pool:
         answers: list[Answer] = list(pool.map(lambda c: tutor.ask(c[0]), CASES))
     problems = []
     for (question, lang, topic, facts), ans in zip(CASES, answers, strict=True):
-        cited = [c.text for c in ans.citations]
+        # the model's answer is what is measured: a verbatim quote the tutor adds when the answer
+        # cites nothing valid (origin "quoted") does not count
+        cited = [c.text for c in ans.citations if c.origin != "quoted"]
         claims = _cited_claims(ans)
         if not ans.covered or not cited:
             problems.append(f"{question!r}: no valid citation: {ans.text[:200]!r}")
@@ -166,7 +170,7 @@ def test_ten_real_questions_get_answers_citing_chunks_on_the_topic(tutor):
 
 def _cited_claims(ans: Answer) -> list[tuple[str, list[str]]]:
     """(sentence, texts of the chunks it cites) for every sentence / list item carrying [n]."""
-    by_n = {c.n: c.text for c in ans.citations}
+    by_n = {c.n: c.text for c in ans.citations if c.origin != "quoted"}  # only when nothing else is cited
     out = []
     for seg in split_segments(ans.text):
         nums = [int(x) for x in re.findall(r"\[(\d+)\]", seg.text) if int(x) in by_n]
