@@ -20,7 +20,16 @@ from ingest import notebook
 from ingest.chunking import Context, Unit, pack_blocks, unit_chunks
 from ingest.ids import bank_id, chunk_id, detect_lang, parse_level, resolve_topic, strip_number
 from ingest.readers import SUFFIXES, read_source
-from ingest.structure import QUESTION_RANK, QUESTION_RE, Section, blocks, is_noise, outline, split_lines
+from ingest.structure import (
+    ANSWER_RE,
+    QUESTION_RANK,
+    QUESTION_RE,
+    Section,
+    blocks,
+    is_noise,
+    outline,
+    split_lines,
+)
 from tutor.errors import DocumentError
 from tutor.types import BankItem, Chunk, Level
 
@@ -28,7 +37,6 @@ _TOP_LIST = re.compile(r"\b(топ|top)[- ]?\d+", re.IGNORECASE)
 _META = re.compile(r"^(содержание|contents|sources|источники|типичные заблуждения|распространенные заблуждения|"
                    r"интервью)", re.IGNORECASE)
 _MISCONCEPTION = re.compile(r"^\s*(Заблуждение|Misconception)\s*:", re.IGNORECASE)
-_ANSWER = re.compile(r"^\s*(?:\*\*)?(A|Ответ|Answer)\s*[:.]\s*(?:\*\*)?\s*", re.IGNORECASE)
 _QUOTED = re.compile(r'^["«“](?!"").{8,}["»”]$')
 _LEVEL_PREFIX = re.compile(r"^(basic|medium|killer)\s*[—–-]\s*", re.IGNORECASE)
 
@@ -48,7 +56,7 @@ def clean_question(line: str) -> str:
 
 
 def _answer(text: str) -> str:
-    return _ANSWER.sub("", text.strip(), count=1).strip()
+    return ANSWER_RE.sub("", text.strip(), count=1).strip()
 
 
 class _Builder:

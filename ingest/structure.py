@@ -19,6 +19,7 @@ from tutor.types import Level
 
 PILCROW = "¶"
 QUESTION_RE = re.compile(r"^\s*(?:\*\*)?(Q|Вопрос|Question)\s*[:.]\s*(?:\*\*)?\s*", re.IGNORECASE)
+ANSWER_RE = re.compile(r"^\s*(?:\*\*)?(A|Ответ|Answer)\s*[:.]\s*(?:\*\*)?\s*", re.IGNORECASE)
 _NUMBERED = re.compile(r"^(?:section\s+)?\d+[.:)]\s+\S", re.IGNORECASE)
 _TOP_LEVEL_NAMES = re.compile(r"^(типичные заблуждения|распространенные заблуждения|интервью|sources|"
                               r"источники|содержание|contents)", re.IGNORECASE)

@@ -26,6 +26,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "scripts"))
 
 from bench_retrieval import latency_queries  # noqa: E402
+from qdrant_client.local import local_collection, sparse_distances  # noqa: E402
 
 from ingest.sparse import SparseEncoder  # noqa: E402
 from tutor import local_sparse  # noqa: E402
@@ -40,6 +41,15 @@ def stored_dense(store: object, n: int) -> list[list[float]]:
     return [list(p.vector[DENSE]) for p in points]
 
 
+def scorer_choices(store: object) -> dict[str, object]:
+    """The sparse scorers to compare: the bisect one and qdrant-client's own on the embedded store,
+    nothing to swap on a server."""
+    if store.remote:  # type: ignore[attr-defined]
+        return {"server": None}
+    return {"bisect": local_sparse.calculate_distance_sparse,
+            "stock": sparse_distances.calculate_distance_sparse}
+
+
 def pct(xs: list[float], q: int) -> float:
     return round(statistics.quantiles(xs, n=100)[q - 1], 2)
 
@@ -52,10 +62,7 @@ def main() -> None:
     dense = stored_dense(store, len(queries))
     enc = SparseEncoder()
     sparse = [enc.encode_query(q) for q in queries]
-    scorers = {"bisect": local_sparse.calculate_distance_sparse}
-    if not store.remote:
-        from qdrant_client.local import local_collection, sparse_distances
-        scorers["stock"] = sparse_distances.calculate_distance_sparse
+    scorers = scorer_choices(store)
     for i in range(10):  # warm-up
         store.query(dense[i % len(dense)], sparse[i], k=5, mode="hybrid")
     times: dict[tuple[str, str], list[float]] = {(s, m): [] for s in scorers for m in MODES}
@@ -63,7 +70,7 @@ def main() -> None:
     for i, sv in enumerate(sparse):
         seen: dict[str, list[tuple[str, float]]] = {}
         for name, scorer in scorers.items():
-            if not store.remote:
+            if scorer is not None:
                 local_collection.calculate_distance_sparse = scorer
             for mode in MODES:
                 t0 = time.perf_counter()
@@ -72,11 +79,10 @@ def main() -> None:
                 if mode != "dense":
                     seen.setdefault(name, []).extend((h.chunk.chunk_id, h.score) for h in hits)
         differ += len({tuple(v) for v in seen.values()}) > 1
+    local_sparse.install()  # the loop left the stock scorer in place
     print(f"points {store.count()}, queries {len(queries)}, python -O: {bool(sys.flags.optimize)}, "
           f"mean sparse query terms {statistics.mean(len(s.indices) for s in sparse):.1f}")
     for (name, mode), xs in times.items():
-        if name == "bisect" and store.remote:
-            name = "server"
         print(f"{name:6s} {mode:7s} p50 {pct(xs, 50):6.2f} ms   p95 {pct(xs, 95):6.2f} ms")
     if len(scorers) > 1:
         ratio = statistics.median(times[("bisect", "hybrid")]) / statistics.median(times[("stock", "hybrid")])

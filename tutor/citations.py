@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 
 from pydantic import BaseModel, Field
 
+from ingest.structure import ANSWER_RE
 from tutor.types import Citation, Hit
 
 CountTokens = Callable[[str], int]
@@ -113,7 +114,6 @@ def check_citations(text: str, sources: Sequence[Citation]) -> CheckedAnswer:
                          removed=removed)
 
 
-_ANSWER_HEAD = re.compile(r"^A:\s*", re.MULTILINE)
 _RULE = re.compile(r"^[\s|:\-]*$")  # a table's |---|---| line
 
 
@@ -123,10 +123,13 @@ def notes_excerpt(text: str, limit: int = 360) -> str:
 
     'Quantization · Medium\nQ: GPTQ vs AWQ?\nA: Оба INT4. AWQ activation-aware.' -> 'Оба INT4. AWQ activation-aware.'
     """
-    m = _ANSWER_HEAD.search(text)
-    body = text[m.end():] if m else text.partition("\n")[2] or text
-    lines = [ln.strip() for ln in body.splitlines() if ln.strip() and not _RULE.match(ln)]
-    line = " ".join(lines)
+    lines = text.splitlines()
+    head = next((i for i, ln in enumerate(lines) if ANSWER_RE.match(ln)), None)
+    if head is None:
+        lines = lines[1:] or lines
+    else:
+        lines = [ANSWER_RE.sub("", lines[head], count=1), *lines[head + 1:]]
+    line = " ".join(ln.strip() for ln in lines if ln.strip() and not _RULE.match(ln))
     if len(line) <= limit:
         return line
     cut = max(line.rfind(". ", 0, limit), line.rfind("; ", 0, limit))
