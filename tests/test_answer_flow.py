@@ -5,7 +5,7 @@ import json
 import pytest
 
 from tests.fakes import FakeLLM
-from tutor.answering import AnswerEvent, Tutor, relevant_hits
+from tutor.answering import AnswerEvent, Tutor, focused_hits, relevant_hits
 from tutor.conversation import Turn
 from tutor.errors import InputError, LLMOutputError, LLMUnavailableError
 from tutor.settings import Settings
@@ -55,6 +55,30 @@ def test_irrelevant_hits_are_not_shown_to_the_model():
     prompt = llm.calls[0][1][1]["content"]
     assert "<<<SOURCE 1>>>\nLoRA: low-rank" in prompt and "<<<SOURCE 2>>>" in prompt
     assert "Борщ" not in prompt and "<<<SOURCE 3>>>" not in prompt
+
+
+def test_sources_far_below_the_best_are_not_shown_to_the_model():
+    hits = [hit(1, "BPE vs WordPiece: частоты против likelihood.", dense=0.78),
+            hit(2, "Unigram гибче в сегментации.", dense=0.51),
+            hit(3, "RoPE кодирует позицию вращением.", dense=0.36)]
+    tutor, llm, _ = make(reply="BPE сливает частые пары [1].", hits=hits)
+    tutor.ask("В чём разница между BPE и WordPiece?")
+    prompt = llm.calls[0][1][1]["content"]
+    assert "<<<SOURCE 1>>>" in prompt and "Unigram" not in prompt and "RoPE" not in prompt
+
+
+def test_focused_hits_keeps_the_top_hit_and_close_ones_in_rank_order():
+    def d(*scores):
+        return [hit(i, f"t{i}", dense=x) for i, x in enumerate(scores, start=1)]
+
+    ids = lambda hs: [h.chunk.chunk_id for h in hs]  # noqa: E731
+    assert ids(focused_hits(d(0.55, 0.53, 0.34), floor=0.35, gap=0.25)) == ["c1", "c2"]
+    assert ids(focused_hits(d(0.78, 0.51, 0.37), floor=0.35, gap=0.25)) == ["c1"]
+    # the top-ranked hit stays even when a lower-ranked one has the best cosine
+    assert ids(focused_hits(d(0.40, 0.70, 0.50), floor=0.35, gap=0.25)) == ["c1", "c2", "c3"]
+    assert ids(focused_hits(d(0.30, 0.70, 0.40), floor=0.35, gap=0.25)) == ["c1", "c2"]
+    assert ids(focused_hits(d(0.6, None, 0.2), floor=0.35, gap=0.25)) == ["c1", "c2"]  # sparse-only kept
+    assert focused_hits([], floor=0.35, gap=0.25) == []
 
 
 def test_nothing_relevant_means_not_covered_without_llm_call_in_question_language():
@@ -202,3 +226,10 @@ def test_a_repetition_loop_is_stopped_and_its_copies_removed():
     assert note == "✂ Модель начала повторяться: генерация остановлена, повторы убраны из ответа."
     assert [c.n for c in ans.citations] == [2, 1] or [c.n for c in ans.citations] == [1, 2]
     assert not make()[0].ask("Что такое LoRA?").looped
+
+
+def test_a_sentence_written_twice_is_kept_once_without_a_loop_note():
+    twice = "LoRA учит low-rank матрицы A и B [1]. QLoRA квантует базу в 4 бита [2]. LoRA учит low-rank матрицы A и B [1]."
+    ans = make(reply=twice)[0].ask("Что такое LoRA?")
+    assert ans.text == "LoRA учит low-rank матрицы A и B [1]. QLoRA квантует базу в 4 бита [2]."
+    assert not ans.looped

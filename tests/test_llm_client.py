@@ -368,3 +368,25 @@ def test_from_settings_uses_settings():
     c = LLMClient.from_settings(s, base_url="http://h:1/v1/")
     assert (c.base_url, c.model, c.context_window, c.timeout, c.max_retries) == \
         ("http://h:1/v1", "qwen-x", 4096, 7, 5)
+
+
+def test_free_text_carries_the_repetition_penalty_and_the_delimiter_stop_json_does_not(serve):
+    s = serve([chat_reply("LoRA [1]."), sse_reply([delta("LoRA", "stop")]),
+               chat_reply('{"points": [], "score": 1}')])
+    c = client(s.base_url, repetition_penalty=1.1)
+    c.complete(MSG, purpose="ask")
+    list(c.stream(MSG, purpose="ask"))
+    c.structured(MSG, Grade, purpose="grade")
+    text_a, text_b, js = s.chat_requests()
+    for body in (text_a, text_b):  # both servers' names: vLLM and llama.cpp each ignore the other's
+        assert (body["repetition_penalty"], body["repeat_penalty"], body["stop"]) == (1.1, 1.1, ["<<<"])
+    assert not {"repetition_penalty", "repeat_penalty", "stop"} & set(js)
+
+
+def test_no_penalty_fields_when_it_is_off(serve):
+    s = serve([chat_reply("ok")])
+    client(s.base_url).complete(MSG, purpose="ask")
+    assert not {"repetition_penalty", "repeat_penalty"} & set(s.chat_requests()[0])
+    from tutor.settings import Settings
+
+    assert LLMClient.from_settings(Settings(), base_url="http://h:1/v1").repetition_penalty == 1.1

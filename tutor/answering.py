@@ -71,6 +71,21 @@ def relevant_hits(hits: Sequence[Hit], min_relevance: float) -> list[Hit]:
     return [h for h in hits if h.dense_score is None or h.dense_score >= min_relevance]
 
 
+def focused_hits(hits: Sequence[Hit], floor: float, gap: float) -> list[Hit]:
+    """The top hit, then the others whose dense cosine is >= ``floor`` and within ``gap`` of the
+    best one: a far weaker hit only distracts a small model (it copies off-topic sources) and costs
+    prefill time. Rank order is kept; hits without a dense score are kept.
+
+    [0.78, 0.51, 0.37] with floor 0.35, gap 0.25 -> [0.78]; [0.55, 0.53, 0.34] -> [0.55, 0.53]."""
+    if not hits:
+        return []
+    best = max((h.dense_score for h in hits if h.dense_score is not None), default=None)
+    if best is None:
+        return list(hits)
+    keep = max(floor, best - gap)
+    return [hits[0], *(h for h in hits[1:] if h.dense_score is None or h.dense_score >= keep)]
+
+
 def question_lang(question: str, history: Sequence[Turn]) -> Lang:
     """Language of the question; a bare term ('GQA?') follows the conversation's last question."""
     last_user = next((t.content for t in reversed(history) if t.role == "user"), "")
@@ -117,7 +132,8 @@ class Tutor:
         hits = self.retriever.search(rewritten or question, k=self.settings.top_k,
                                      mode=self.settings.retrieval_mode, filters=filters)
         timings["retrieve_s"] = time.perf_counter() - t1
-        relevant = relevant_hits(hits, self.settings.min_relevance)
+        relevant = focused_hits(relevant_hits(hits, self.settings.min_relevance),
+                                self.settings.source_floor, self.settings.source_gap)
         log.info("retrieved %d hits, %d relevant, best dense %.3f", len(hits), len(relevant),
                  max((h.dense_score or 0.0 for h in hits), default=0.0))
         base = Answer(question=question, rewritten_query=rewritten, text="", lang=lang)
@@ -144,7 +160,9 @@ class Tutor:
         raw = "".join(parts)
         if looped:
             log.info("the model repeats itself: stream stopped after %d chars", len(raw))
-            raw = drop_repeats(raw)
+        # a sentence the model wrote twice is kept once, looped or not (a repeated list block, an
+        # echoed source header, a closing "In summary" copy of an earlier sentence)
+        raw = drop_repeats(raw)
         yield AnswerEvent(kind="done", answer=self._finish(base, raw, sources, stored, timings, t0, looped))
 
     # --- steps ---------------------------------------------------------------------------------

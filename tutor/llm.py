@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from tutor.budget import approx_tokens
 from tutor.errors import LLMError, LLMOutputError, LLMTimeoutError, LLMUnavailableError
 from tutor.llmlog import CallStats, log_call
-from tutor.prompting import render
+from tutor.prompting import STOP, render
 from tutor.replies import json_body, message_text, validate_reply
 from tutor.settings import Settings
 from tutor.sse import StreamState, parse_sse_line
@@ -37,8 +37,10 @@ class LLMClient:
 
     def __init__(self, base_url: str, model: str, *, api_key: str = "EMPTY", context_window: int = 8192,
                  timeout: float = 180.0, connect_timeout: float = 5.0, max_retries: int = 2,
-                 backoff_s: float = 0.5, verbose: bool = False,
+                 backoff_s: float = 0.5, verbose: bool = False, repetition_penalty: float = 1.0,
                  transport: httpx.BaseTransport | None = None) -> None:
+        """``repetition_penalty`` (> 1 discourages tokens the model just produced) applies to free
+        text (``complete`` / ``stream``), never to JSON output, whose keys and quotes must repeat."""
         self.base_url = base_url.rstrip("/")
         self.model = model
         self.context_window = context_window
@@ -46,6 +48,7 @@ class LLMClient:
         self.max_retries = max_retries
         self.backoff_s = backoff_s
         self.verbose = verbose
+        self.repetition_penalty = repetition_penalty
         self.last: CallStats | None = None
         self._tokenize_style: int | None = None  # 0 llama.cpp, 1 vLLM, -1 none
         self._tokenize_off_until = 0.0
@@ -59,7 +62,7 @@ class LLMClient:
         return cls(base_url or settings.llm_base_url, settings.llm_model, api_key=settings.llm_api_key,
                    context_window=settings.llm_context, timeout=settings.llm_timeout,
                    connect_timeout=settings.llm_connect_timeout, max_retries=settings.llm_max_retries,
-                   verbose=settings.verbose)
+                   verbose=settings.verbose, repetition_penalty=settings.llm_repetition_penalty)
 
     def close(self) -> None:
         self._http.close()
@@ -68,13 +71,13 @@ class LLMClient:
     def complete(self, messages: list[Message], *, purpose: str, max_tokens: int = 512,
                  temperature: float = 0.0) -> str:
         stats = CallStats(purpose, self.model)
-        text, _ = self._chat(self._payload(messages, max_tokens, temperature), stats, messages)
+        text, _ = self._chat(self._text_payload(messages, max_tokens, temperature), stats, messages)
         self._log(stats, messages)
         return text
 
     def stream(self, messages: list[Message], *, purpose: str, max_tokens: int = 512,
                temperature: float = 0.0) -> Generator[str, None, None]:
-        payload = {**self._payload(messages, max_tokens, temperature), "stream": True,
+        payload = {**self._text_payload(messages, max_tokens, temperature), "stream": True,
                    "stream_options": {"include_usage": True}}
         stats = CallStats(purpose, self.model)
         t0 = time.perf_counter()
@@ -172,6 +175,15 @@ class LLMClient:
 
     def _payload(self, messages: list[Message], max_tokens: int, temperature: float) -> dict[str, Any]:
         return {"model": self.model, "messages": messages, "max_tokens": max_tokens, "temperature": temperature}
+
+    def _text_payload(self, messages: list[Message], max_tokens: int, temperature: float) -> dict[str, Any]:
+        """Free-text request: stops at an echoed data delimiter; with a repetition penalty, under
+        both servers' names (vLLM reads ``repetition_penalty``, llama.cpp ``repeat_penalty``; each
+        ignores the other's)."""
+        payload = {**self._payload(messages, max_tokens, temperature), "stop": STOP}
+        if self.repetition_penalty != 1.0:
+            payload |= {"repetition_penalty": self.repetition_penalty, "repeat_penalty": self.repetition_penalty}
+        return payload
 
     def _chat(self, payload: dict[str, Any], stats: CallStats,
               messages: list[Message]) -> tuple[str, dict[str, Any]]:

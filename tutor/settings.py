@@ -73,12 +73,18 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(180.0, description="Seconds per LLM request.")
     llm_connect_timeout: float = 5.0
     llm_max_retries: int = 2
+    llm_repetition_penalty: float = Field(1.1, ge=1.0, le=2.0, description=(
+        "Repetition penalty for free-text answers (1.0 = off). At temperature 0 the 1.5B model "
+        "loops without it (docs/answering.md); JSON output never gets it."))
 
     # --- behaviour -----------------------------------------------------------------------------
     top_k: int = 5
     retrieval_mode: RetrievalMode = "hybrid"
     min_relevance: float = Field(0.30, description="Below this dense cosine, retrieval is 'nothing relevant' "
                                  "(calibrated: in-scope best >= 0.37, out-of-scope best <= 0.24; docs/answering.md).")
+    source_floor: float = Field(0.35, description="A source after the first needs this dense cosine ...")
+    source_gap: float = Field(0.25, description="... and at most this far below the best one "
+                              "(calibrated: no labelled-relevant hit of 270 queries dropped; docs/answering.md).")
     answer_max_tokens: int = 512
     max_answer_chars: int = Field(6000, description="Candidate answers longer than this are truncated.")
 
