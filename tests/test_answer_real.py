@@ -145,27 +145,34 @@ def test_min_relevance_separates_in_scope_from_out_of_scope(ingested_services):
 def test_ten_real_questions_get_answers_citing_chunks_on_the_topic(tutor):
     with ThreadPoolExecutor(max_workers=2) as pool:
         answers: list[Answer] = list(pool.map(lambda c: tutor.ask(c[0]), CASES))
-    problems = []
-    for (question, lang, topic, facts), ans in zip(CASES, answers, strict=True):
-        # the model's answer is what is measured: a verbatim quote the tutor adds when the answer
-        # cites nothing valid (origin "quoted") does not count
-        cited = [c.text for c in ans.citations if c.origin != "quoted"]
-        claims = _cited_claims(ans)
-        if not ans.covered or not cited:
-            problems.append(f"{question!r}: no valid citation: {ans.text[:200]!r}")
-        elif not any(_has_term(t, topic) for t in cited):
-            problems.append(f"{question!r}: cited chunks lack {topic}: {[c.section for c in ans.citations]}")
-        elif not any(_fact_in_chunk(claim, chunks, facts) for claim, chunks in claims):
-            problems.append(f"{question!r}: no cited sentence states one of {facts} found in its chunk: "
-                            f"{ans.text[:300]!r}")
-        unrelated = [claim for claim, chunks in claims if not _shares_a_term(claim, chunks)]
-        if unrelated:
-            problems.append(f"{question!r}: cited chunk shares no term with its sentence: {unrelated}")
-        if detect_lang(ans.text) != lang:
-            problems.append(f"{question!r}: answered in the wrong language: {ans.text[:120]!r}")
-        if not all(f"[{c.n}]" in ans.text for c in ans.citations):
-            problems.append(f"{question!r}: a listed citation is not in the text")
+    problems = [p for case, ans in zip(CASES, answers, strict=True) for p in answer_problems(case, ans)]
     assert not problems, "\n".join(problems)
+
+
+def answer_problems(case: tuple[str, str, list[str], list[str]], ans: Answer) -> list[str]:
+    """What is wrong with one real answer under the strict check (empty = it passes); also used by
+    scripts/answer_probe.py."""
+    question, lang, topic, facts = case
+    problems = []
+    # the model's answer is what is measured: a verbatim quote the tutor adds when the answer
+    # cites nothing valid (origin "quoted") does not count
+    cited = [c.text for c in ans.citations if c.origin != "quoted"]
+    claims = _cited_claims(ans)
+    if not ans.covered or not cited:
+        problems.append(f"{question!r}: no valid citation: {ans.text[:200]!r}")
+    elif not any(_has_term(t, topic) for t in cited):
+        problems.append(f"{question!r}: cited chunks lack {topic}: {[c.section for c in ans.citations]}")
+    elif not any(_fact_in_chunk(claim, chunks, facts) for claim, chunks in claims):
+        problems.append(f"{question!r}: no cited sentence states one of {facts} found in its chunk: "
+                        f"{ans.text[:300]!r}")
+    unrelated = [claim for claim, chunks in claims if not _shares_a_term(claim, chunks)]
+    if unrelated:
+        problems.append(f"{question!r}: cited chunk shares no term with its sentence: {unrelated}")
+    if detect_lang(ans.text) != lang:
+        problems.append(f"{question!r}: answered in the wrong language: {ans.text[:120]!r}")
+    if not all(f"[{c.n}]" in ans.text for c in ans.citations):
+        problems.append(f"{question!r}: a listed citation is not in the text")
+    return problems
 
 
 def _cited_claims(ans: Answer) -> list[tuple[str, list[str]]]:

@@ -389,4 +389,4 @@ def test_no_penalty_fields_when_it_is_off(serve):
     assert not {"repetition_penalty", "repeat_penalty"} & set(s.chat_requests()[0])
     from tutor.settings import Settings
 
-    assert LLMClient.from_settings(Settings(), base_url="http://h:1/v1").repetition_penalty == 1.1
+    assert LLMClient.from_settings(Settings(), base_url="http://h:1/v1").repetition_penalty == 1.05

@@ -73,7 +73,7 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(180.0, description="Seconds per LLM request.")
     llm_connect_timeout: float = 5.0
     llm_max_retries: int = 2
-    llm_repetition_penalty: float = Field(1.1, ge=1.0, le=2.0, description=(
+    llm_repetition_penalty: float = Field(1.05, ge=1.0, le=2.0, description=(
         "Repetition penalty for free-text answers (1.0 = off). At temperature 0 the 1.5B model "
         "loops without it (docs/answering.md); JSON output never gets it."))
 
