@@ -140,7 +140,9 @@ def test_min_relevance_separates_in_scope_from_out_of_scope(ingested_services):
     "2026-11-30 evening, with the closing-marker-group rule of the checker (11 min 09 s): 8/10, LoRA "
     "passes; DPO and GPTQ vs AWQ as above. 2026-12-01, with the repetition guard: 7/10 and 8/10 "
     "(FlashAttention varies). GPTQ vs AWQ now ends with the tutor's verbatim quote of source 1, "
-    "which would pass; it is not counted (it is not the model's answer). "
+    "which would pass; it is not counted (it is not the model's answer). 2026-12-01 session 8, with "
+    "repetition penalty, focused sources: 8/10 at penalty 1.1 and 8/10 at 1.05 (5 min 52 s); paired probe 8/10, 9/10 "
+    "(scripts/answer_probe.py); DPO (its table translated into Russian, uncited) fails every run. "
     "Remove this marker when all ten pass."))
 def test_ten_real_questions_get_answers_citing_chunks_on_the_topic(tutor):
     with ThreadPoolExecutor(max_workers=2) as pool:
