@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from ingest.pipeline import ingest_paths  # noqa: E402
-from tests.test_answer_real import CASES, MORE_IN_SCOPE, answer_problems  # noqa: E402
+from tests.test_answer_real import CASES, MORE_IN_SCOPE, LockedSearcher, answer_problems  # noqa: E402
 from tutor.answering import Tutor  # noqa: E402
 from tutor.attribution import Attributor  # noqa: E402
 from tutor.language import detect_lang  # noqa: E402
@@ -70,14 +70,15 @@ def ask(tutor: Tutor, question: str) -> tuple[Answer, int]:
     raise RuntimeError("no answer")
 
 
-def tutors(svc: Services) -> dict[str, Tutor]:
+def tutors(svc: Services) -> tuple[dict[str, Tutor], list[LLMClient]]:
+    """The two configurations over one engine, one retriever (serialised) and one attributor."""
     old = svc.settings.model_copy(update={"llm_repetition_penalty": 1.0, "source_floor": 0.0, "source_gap": 2.0})
-    attributor = Attributor(svc.embedder)
-    out = {}
+    attributor, searcher = Attributor(svc.embedder), LockedSearcher(svc.retriever)
+    out, clients = {}, []
     for name, settings in (("old", old), ("new", svc.settings)):
-        llm = LLMClient.from_settings(settings, base_url=svc.llm_base_url)
-        out[name] = Tutor(svc.retriever, llm, settings, attributor=attributor)
-    return out
+        clients.append(LLMClient.from_settings(settings, base_url=svc.llm_base_url))
+        out[name] = Tutor(searcher, clients[-1], settings, attributor=attributor)
+    return out, clients
 
 
 def summary(rows: list[dict[str, Any]]) -> str:
@@ -102,7 +103,7 @@ def main() -> None:
         ([("more", (q,)) for q in MORE] if args.only != "ten" else [])
     with Services(Settings()) as svc:
         ingest_paths(svc, [REPO / "corpus"])
-        pool_tutors = tutors(svc)
+        pool_tutors, clients = tutors(svc)
         jobs = [(s, case, name) for s, case in questions for name in ("old", "new")]
 
         def run(job: tuple[str, tuple[Any, ...], str]) -> dict[str, Any]:
@@ -122,6 +123,8 @@ def main() -> None:
                       f"sources={row['sources']} claims={row['claims']} looped={row['looped']} "
                       f"ttft={row['ttft_s']:.1f}s total={row['total_s']:.1f}s {[p[:80] for p in row['problems']]}",
                       flush=True)
+        for client in clients:
+            client.close()
     if args.out:
         args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     for name in ("old", "new"):
