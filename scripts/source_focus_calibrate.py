@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -21,6 +22,7 @@ from evals.golden import load_paraphrases  # noqa: E402
 from evals.metrics.retrieval import fact_relevance, id_relevance  # noqa: E402
 from tutor.services import Services  # noqa: E402
 from tutor.settings import Settings  # noqa: E402
+from tutor.types import Hit  # noqa: E402
 
 FLOORS = (0.30, 0.35, 0.38, 0.40, 0.45)
 GAPS = (0.15, 0.20, 0.25, 0.30, None)
@@ -29,17 +31,18 @@ GAPS = (0.15, 0.20, 0.25, 0.30, None)
 def secondary_hits(svc: Services) -> tuple[list[tuple[float, float, int]], int]:
     """(dense, best dense of its query, relevant) for every hit ranked 2-5, and the number of queries."""
     rows: list[tuple[float, float, int]] = []
-    queries: list[tuple[str, object]] = [(p.q, p) for p in load_paraphrases()]
-    queries += [(it.question, it) for it in svc.bank.items]
-    for q, item in queries:
-        hits = svc.retriever.search(q, k=5, mode="hybrid")
-        if hasattr(item, "fact"):
-            rels = fact_relevance([h.chunk.text for h in hits], item.fact)
-        else:
-            rels = id_relevance([h.chunk.chunk_id for h in hits], item.source_chunk_ids)
+
+    def add(query: str, relevance: Callable[[list[Hit]], list[int]]) -> None:
+        hits = svc.retriever.search(query, k=5, mode="hybrid")
         best = max(h.dense_score or 0.0 for h in hits)
-        rows += [(h.dense_score or 0.0, best, r) for h, r in list(zip(hits, rels, strict=True))[1:]]
-    return rows, len(queries)
+        rows.extend((h.dense_score or 0.0, best, r) for h, r in list(zip(hits, relevance(hits), strict=True))[1:])
+
+    paraphrases, bank = load_paraphrases(), svc.bank.items
+    for p in paraphrases:
+        add(p.q, lambda hits, fact=p.fact: fact_relevance([h.chunk.text for h in hits], fact))
+    for it in bank:
+        add(it.question, lambda hits, ids=it.source_chunk_ids: id_relevance([h.chunk.chunk_id for h in hits], ids))
+    return rows, len(paraphrases) + len(bank)
 
 
 def main() -> None:

@@ -10,11 +10,10 @@ from functools import lru_cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-DATA_OPEN = "<<<"
 _FENCE = "<<<{tag}>>>\n{body}\n<<</{tag}>>>"
 # free text never contains a delimiter (data_block defuses them in bodies): a model that writes one
 # has started to reproduce its prompt, so generation stops there
-STOP = [DATA_OPEN]
+STOP = ["<<<"]
 
 
 def data_block(body: str, tag: str = "DATA") -> str:
