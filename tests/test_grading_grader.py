@@ -235,3 +235,10 @@ def test_explain_takes_the_copies_out_of_a_looping_reply() -> None:
     gr = grader(scripted(judgement((1, "covered")), follow_up="Оценка снижена. " + loop))
     g = gr.grade(ITEM.question, STRONG)
     assert gr.explain(g, "почему?") == "Оценка снижена. Вы не упомянули reward model в своём ответе."
+
+
+def test_explain_keeps_a_sentence_written_twice_once() -> None:
+    twice = "Вы не упомянули reward model в своём ответе. Оценка снижена. Вы не упомянули reward model в своём ответе."
+    gr = grader(scripted(judgement((1, "covered")), follow_up=twice))
+    g = gr.grade(ITEM.question, STRONG)
+    assert gr.explain(g, "почему?") == "Вы не упомянули reward model в своём ответе. Оценка снижена."

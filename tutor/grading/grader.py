@@ -26,7 +26,7 @@ from tutor.grading.sources import Sources, resolve_sources
 from tutor.keypoints import KeyPointCache, ensure_key_points, reference_statements
 from tutor.ports import ChatLLM, Embedder, Message, Searcher
 from tutor.prompting import render
-from tutor.repetition import drop_repeats, looping
+from tutor.repetition import drop_repeats
 from tutor.types import BankItem, Hit
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -90,7 +90,7 @@ class Grader:
                         grade=summary, ask=ask, lang=grade.lang)
         out = self.llm.complete([{"role": "user", "content": prompt}], purpose="grade_explain",
                                 max_tokens=250).strip()
-        return drop_repeats(out) if looping(out) else out
+        return drop_repeats(out)  # a sentence written twice is kept once, as in answers
 
     # --- steps ---------------------------------------------------------------------------------
     def _judge(self, question: str, text: str, lang: str, flags: list[str], src: Sources,
