@@ -119,6 +119,7 @@ def test_build_vllm_command_has_the_production_flags():
     assert flag("--tensor-parallel-size") == "2" and flag("--pipeline-parallel-size") == "2"
     assert flag("--max-model-len") == "16384" and flag("--gpu-memory-utilization") == "0.85"
     assert flag("--api-key") == "s3cret" and "--enable-prefix-caching" in cmd
+    assert flag("--generation-config") == "vllm"  # sampling comes from the app's requests only
     assert "s3cret" not in redact(cmd) and "--api-key '***'" in redact(cmd)
     assert "--api-key" not in build_vllm_command(VLLMOptions("m", api_key="EMPTY"), ["vllm"])
 

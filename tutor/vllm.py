@@ -65,7 +65,11 @@ def build_vllm_command(opts: VLLMOptions, launcher: list[str]) -> list[str]:
            "--gpu-memory-utilization", f"{opts.gpu_memory_utilization:g}",
            "--tensor-parallel-size", str(opts.tensor_parallel),
            "--pipeline-parallel-size", str(opts.pipeline_parallel),
-           "--enable-prefix-caching"]
+           "--enable-prefix-caching",
+           # the app sets sampling per request (temperature 0, repetition penalty on free text only):
+           # without this, vLLM's default "auto" fills unset fields from the model's
+           # generation_config.json, e.g. Qwen's repetition_penalty on JSON calls too
+           "--generation-config", "vllm"]
     if opts.api_key and opts.api_key != "EMPTY":
         cmd += ["--api-key", opts.api_key]
     return cmd + list(opts.extra)
