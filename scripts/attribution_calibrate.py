@@ -9,6 +9,10 @@
     # 3. precision / recall of the checker's decisions against hand labels, over a threshold grid
     .venv/bin/python scripts/attribution_calibrate.py grid scores.json labels.json
 
+    # 4. the cross-lingual term bridge: citations it adds over collected answers, per word-cosine
+    #    threshold, with the word pairs that made them (for labelling; docs/answering.md)
+    TUTOR_DATA_DIR=/tmp/h2/data .venv/bin/python scripts/attribution_calibrate.py bridge out.jsonl
+
 labels.json: {"<answer id>:<segment index>": [source numbers that support the claim], ...}; a claim
 left out is treated as unlabelled (skipped), [] means no source supports it.
 """
@@ -141,11 +145,66 @@ def grid(scores_path: Path, labels_path: Path) -> None:
               f"{flag_ok}/{flag_bad}")
 
 
+BRIDGE_GRID = (0.60, 0.65, 0.70, 0.75, 0.80)
+
+
+def bridge(inp: Path) -> None:
+    """Every citation the bridge adds or changes, with the lowest threshold of the grid that keeps it
+    and the cross-script word pairs behind it; the checker's extra wall time per answer."""
+    from dataclasses import replace
+
+    from tutor.services import Services
+    from tutor.term_bridge import script, surface_words
+
+    services = Services(Settings())
+    off = Attributor(services.embedder, Thresholds(bridge=1.01))
+    rows = [json.loads(line) for line in inp.read_text().splitlines()]
+    added: dict[str, list[float]] = {}
+    for a, row in enumerate(rows):
+        sources = [Citation.model_validate(s) for s in row["sources"]]
+        text = check_citations(row["raw"], sources).text
+        base = {(c.claim, c.action, c.new) for c in off.attribute(text, sources, question=row["question"]).changes}
+        print(f"\n=== {a} {row['question']}")
+        for s in sources:
+            print(f"  [{s.n}] {s.section}: {' '.join(s.text.split())[:160]}")
+        found: dict[tuple[str, str, int | None], float] = {}
+        for th in sorted(BRIDGE_GRID, reverse=True):
+            on = Attributor(services.embedder, replace(off.thresholds, bridge=th))
+            t0 = time.perf_counter()
+            changes = on.attribute(text, sources, question=row["question"]).changes
+            wall = time.perf_counter() - t0
+            for c in changes:
+                key = (c.claim, c.action, c.new)
+                if key not in base:
+                    found.setdefault(key, th)  # the highest threshold that still adds it
+            print(f"  bridge {th:.2f}: {len(changes)} changes, wall {wall:.2f}s")
+        for (claim, action, new), th in found.items():
+            src = next(s for s in sources if s.n == new) if new else None
+            pairs = []
+            if src is not None:
+                mine, theirs = surface_words(claim), surface_words(src.text)
+                cw = [w for t, w in mine.items() if t not in theirs]
+                sw = [w for t, w in theirs.items() if script(t) != "cyr"] + [w for t, w in theirs.items() if script(t) == "cyr"]
+                if cw and sw:
+                    cv, sv = off.words(cw), off.words(sw)
+                    sims = cv @ sv.T
+                    for i, w in enumerate(cw):
+                        j = int(sims[i].argmax())
+                        if sims[i, j] >= min(BRIDGE_GRID) and script(w) != script(sw[j]):
+                            pairs.append(f"{w}~{sw[j]}:{sims[i, j]:.2f}")
+            key = f"{a}:{len(added)}"
+            added[key] = [th]
+            print(f"  + {key} up to {th:.2f}: {action} [{new}] {claim[:200]!r}\n      {' '.join(pairs)}")
+    services.close()
+
+
 if __name__ == "__main__":
     cmd, *args = sys.argv[1:]
     if cmd == "collect":
         collect(Path(args[0]), "--extra" in args)
     elif cmd == "score":
         score(Path(args[0]), Path(args[1]))
+    elif cmd == "bridge":
+        bridge(Path(args[0]))
     else:
         grid(Path(args[0]), Path(args[1]))

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Sequence
+
+import numpy as np
 
 from tests.fakes import FakeLLM
 from tests.test_answer_flow import SETTINGS, FakeSearcher, hit
 from tutor.answering import Tutor
 from tutor.attribution import Attributor, Score, Thresholds, attribute_text, lexical, split_segments
+from tutor.term_bridge import WordVectors, bridge_candidates, pair_terms, surface_words
 from tutor.types import Citation
 
 # each topic is one axis: a text's vector counts the topic words it contains
@@ -16,8 +20,14 @@ TOPICS = [("lora", "low-rank", "низкоранг", "адаптер", "adapter"
           ("dpo", "ppo", "reward", "награ"), ("борщ", "свёкл", "beet")]
 
 
+# single words (the cross-lingual term bridge embeds words): a word and its listed translation share
+# one axis, every other word has its own
+TRANSLATIONS = {"стабильнее": "stable", "памяти": "memory", "память": "memory", "политику": "policy"}
+WORD_AXES = 512
+
+
 class TopicEmbedder:
-    dim = len(TOPICS) + 1
+    dim = len(TOPICS) + 1 + WORD_AXES
 
     def __init__(self) -> None:
         self.documents: list[str] = []
@@ -25,7 +35,11 @@ class TopicEmbedder:
 
     def _vec(self, text: str) -> list[float]:
         low = text.lower()
-        v = [float(sum(low.count(w) for w in words)) for words in TOPICS] + [0.3]  # + a shared bias
+        if " " not in low.strip():
+            word = [0.0] * self.dim
+            word[len(TOPICS) + 1 + zlib.crc32(TRANSLATIONS.get(low, low).encode()) % WORD_AXES] = 1.0
+            return word
+        v = [float(sum(low.count(w) for w in words)) for words in TOPICS] + [0.3] + [0.0] * WORD_AXES  # + a bias
         n = math.sqrt(sum(x * x for x in v))
         return [x / n for x in v]
 
@@ -210,3 +224,53 @@ def test_the_questions_own_terms_prove_nothing():
     out = Attributor(TopicEmbedder()).attribute("DPO обходится без reward model и без PPO.", SOURCES,
                                                 question="Чем DPO отличается от PPO?")
     assert out.text == "DPO обходится без reward model и без PPO [3]."
+
+
+# --- the cross-lingual term bridge ---------------------------------------------------------------
+TABLE = src(4, "DPO vs PPO\n| Criterion | PPO | DPO |\n| Training | Unstable, many hyperparams | Stable, simpler |\n"
+               "| Memory | 4x model | 2x model |")
+
+
+def test_a_translated_table_row_is_cited_through_the_bridge():
+    """The model answers in Russian and translates the notes' English table: the words are the same
+    terms in the other script, so the row supports the claim."""
+    claim = "DPO обучается стабильнее и требует меньше памяти."
+    out = Attributor(TopicEmbedder()).attribute(claim, [TABLE], question="Чем DPO отличается от PPO?")
+    assert out.text == "DPO обучается стабильнее и требует меньше памяти [4]." and out.uncited == 0
+
+
+def test_the_bridge_needs_words_that_are_the_same_term():
+    claim = "DPO обучается быстрее и требует меньше видеокарт."  # no listed translation in the table
+    out = Attributor(TopicEmbedder()).attribute(claim, [TABLE], question="Чем DPO отличается от PPO?")
+    assert out.text == claim and out.uncited == 1
+
+
+def test_the_bridge_can_be_switched_off():
+    claim = "DPO обучается стабильнее и требует меньше памяти."
+    out = Attributor(TopicEmbedder(), Thresholds(bridge=1.01)).attribute(claim, [TABLE], question="DPO?")
+    assert out.text == claim and out.uncited == 1
+
+
+def test_the_bridge_runs_only_for_claims_nothing_supports():
+    emb = TopicEmbedder()
+    Attributor(emb).attribute("LoRA обучает low-rank адаптеры A и B.", SOURCES)
+    assert all(" " in t for t in emb.documents)  # sources embedded, no single words
+
+
+def test_word_vectors_are_cached():
+    emb = TopicEmbedder()
+    words = WordVectors(emb)
+    first = words(["memory", "памяти", "memory"])
+    assert first.shape == (3, emb.dim) and float(first[0] @ first[1]) == 1.0
+    words(["памяти", "stable"])
+    assert emb.documents == ["memory", "памяти", "stable"]
+
+
+def test_surface_words_candidates_and_pairs():
+    assert surface_words("Stable, simpler; стабильнее и т.д.") == {
+        "stabl": "stable", "simpler": "simpler", "стабильн": "стабильнее"}
+    claim = surface_words("DPO стабильнее, DPO проще")
+    assert bridge_candidates(claim, {"stabl"}, ignore={"dpo"}) == {"стабильн": "стабильнее", "прощ": "проще"}
+    vec = np.eye(3, dtype=np.float32)
+    pairs = pair_terms(["стабильн", "прощ"], vec[[0, 1]], ["stabl", "simpler", "стабильн"], vec[[0, 2, 0]], 0.7)
+    assert pairs == {"стабильн": frozenset({"stabl"})}  # same script never pairs; 'прощ' has no match

@@ -38,6 +38,7 @@ from pydantic import BaseModel, Field
 
 from ingest.sparse import terms
 from tutor.ports import Embedder
+from tutor.term_bridge import WordVectors, bridge_candidates, pair_terms, script, surface_words
 from tutor.types import Citation
 
 SegmentKind = Literal["claim", "framing", "code", "blank"]
@@ -76,6 +77,7 @@ class Thresholds:
     copy_dense: float = 0.20
     wrong_dense: float = 0.30
     group_dense: float = 0.50  # uncited claim vs a source of its paragraph's closing marker group
+    bridge: float = 0.70  # word cosine at which a Russian and an English word count as one term (> 1: off)
 
 
 DEFAULT_THRESHOLDS = Thresholds()
@@ -172,16 +174,21 @@ def claim_text(segment: str) -> str:
     return " ".join(_LIST_HEAD.sub("", _MD.sub(" ", _MARK.sub(" ", segment))).split())
 
 
-def lexical(claim: str, source: str, ignore: frozenset[str] = frozenset()) -> tuple[float, int]:
+def lexical(claim: str, source: str, ignore: frozenset[str] = frozenset(),
+            bridge: Mapping[str, frozenset[str]] | None = None) -> tuple[float, int]:
     """(share of the claim's content terms found in the source, number shared). Terms in ``ignore``
-    (the question's own terms: every retrieved source shares them) do not count.
+    (the question's own terms: every retrieved source shares them) do not count. ``bridge``: claim
+    term -> the same word in the other script (``tutor.term_bridge``), found in the source = shared.
 
     lexical('LoRA trains low-rank matrices', 'LoRA: low-rank адаптеры') -> (0.5, 2)
     """
-    mine = set(terms(claim)) - ignore
+    return shared_terms(set(terms(claim)) - ignore, set(terms(source)), bridge or {})
+
+
+def shared_terms(mine: set[str], source: set[str], bridge: Mapping[str, frozenset[str]]) -> tuple[float, int]:
     if not mine:
         return 0.0, 0
-    shared = len(mine & set(terms(source)))
+    shared = sum(1 for t in mine if t in source or bridge.get(t, frozenset()) & source)
     return shared / len(mine), shared
 
 
@@ -305,6 +312,7 @@ class Attributor:
         self._vectors: OrderedDict[str, list[float]] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()  # the UI shares one Attributor between requests
+        self.words = WordVectors(embedder)
 
     def _source_vectors(self, sources: Sequence[Citation],
                         known: Mapping[str, Sequence[float]]) -> dict[int, Sequence[float]]:
@@ -333,20 +341,43 @@ class Attributor:
               known: Mapping[str, Sequence[float]] | None = None,
               question: str = "") -> dict[int, dict[int, Score]]:
         """Scores of every claim segment against every source (empty when there is nothing to do).
-        ``known``: stored document vectors by chunk id (``Hit.vector``), used instead of embedding."""
+        ``known``: stored document vectors by chunk id (``Hit.vector``), used instead of embedding.
+        A claim no source supports is scored again with the cross-lingual term bridge."""
         claims = {i: claim_text(s.text) for i, s in enumerate(segments) if s.kind == "claim"}
         if not claims or not sources:
             return {}
         src_vecs = self._source_vectors(sources, known or {})
+        src_terms = {s.n: set(terms(s.text)) for s in sources}
         ignore = frozenset(terms(question))
-        out: dict[int, dict[int, Score]] = {}
-        for i, claim in claims.items():
-            qvec = self.embedder.embed_query(claim)
-            out[i] = {}
-            for s in sources:
-                share, shared = lexical(claim, s.text, ignore)
-                out[i][s.n] = Score(s.n, dot(qvec, src_vecs[s.n]), share, shared)
+
+        def scored(claim: str, bridge: Mapping[str, frozenset[str]]) -> dict[int, Score]:
+            qvec, mine = self.embedder.embed_query(claim), set(terms(claim)) - ignore
+            return {s.n: Score(s.n, dot(qvec, src_vecs[s.n]), *shared_terms(mine, src_terms[s.n], bridge))
+                    for s in sources}
+
+        out = {i: scored(claim, {}) for i, claim in claims.items()}
+        weak = [i for i in out if best_support(list(out[i].values()), self.thresholds) is None]
+        if weak and self.thresholds.bridge <= 1.0:
+            bridge = self.bridge([claims[i] for i in weak], sources, src_terms, ignore)
+            out.update({i: scored(claims[i], bridge) for i in weak if bridge})
         return out
+
+    def bridge(self, claims: Sequence[str], sources: Sequence[Citation], src_terms: Mapping[int, set[str]],
+               ignore: frozenset[str]) -> dict[str, frozenset[str]]:
+        """Claim terms no source holds -> terms of ``sources`` in the other script that are the same
+        word (one batch of new words through the embedder; known words come from the cache)."""
+        wanted: dict[str, str] = {}
+        for claim in claims:
+            wanted.update(bridge_candidates(surface_words(claim), set().union(*src_terms.values()), ignore))
+        need = {script(t) for t in wanted}
+        offered: dict[str, str] = {}
+        for s in sources:
+            offered.update({t: w for t, w in surface_words(s.text).items()
+                            if t not in ignore and ({"cyr", "lat"} - {script(t)}) & need})
+        if not wanted or not offered:
+            return {}
+        return pair_terms(list(wanted), self.words(list(wanted.values())),
+                          list(offered), self.words(list(offered.values())), self.thresholds.bridge)
 
     def attribute(self, text: str, sources: Sequence[Citation],
                   known: Mapping[str, Sequence[float]] | None = None, question: str = "") -> Attribution:

@@ -1,0 +1,100 @@
+"""Cross-lingual term bridge: which stemmed terms of a claim are the same word as a source term
+written in the other script ("стабильнее" ~ "Stable", "памяти" ~ "Memory", "weights" ~ "веса").
+
+The notes are Russian with English terms and tables; the tutor answers in the question's language,
+so a Russian answer often translates an English table row and an English answer translates Russian
+notes. The citation checker's lexical test (shared stemmed terms) sees nothing in common there and
+leaves a correct claim uncited. The bridge pairs single words across scripts by the cosine of their
+embeddings (the app's multilingual ``Embedder``; word pairs measured in docs/answering.md): a pair
+counts as one shared term when the cosine is >= ``threshold``.
+
+Pure logic (``surface_words``, ``pair_terms``) plus ``WordVectors``, a small LRU cache of word
+vectors over the ``Embedder`` port.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Literal
+
+import numpy as np
+
+from ingest.sparse import terms
+from tutor.ports import Embedder
+
+Script = Literal["cyr", "lat"]
+
+_WORD = re.compile(r"[A-Za-zА-Яа-яЁё]{3,}")
+_CYR = re.compile(r"[а-яё]")
+
+
+def script(term: str) -> Script:
+    return "cyr" if _CYR.search(term) else "lat"
+
+
+def surface_words(text: str) -> dict[str, str]:
+    """Stemmed term -> the first word of ``text`` it comes from (single-script words of >= 3
+    letters; stopwords have no term and are skipped). What gets embedded is the word, not the stem.
+
+    surface_words('Stable, simpler; стабильнее') -> {'stabl': 'stable', 'simpler': 'simpler', ...}
+    """
+    out: dict[str, str] = {}
+    for word in _WORD.findall(text):
+        stems = terms(word)
+        if len(stems) == 1:
+            out.setdefault(stems[0], word.lower())
+    return out
+
+
+def bridge_candidates(claim_words: Mapping[str, str], source_terms: Iterable[str],
+                      ignore: Iterable[str] = ()) -> dict[str, str]:
+    """The claim's terms that no source holds and the question did not bring: only these need a
+    translation. 'памяти' in a claim over sources that say 'Memory' -> {'памят': 'памяти'}."""
+    have = set(source_terms) | set(ignore)
+    return {t: w for t, w in claim_words.items() if t not in have}
+
+
+def pair_terms(claim_terms: Sequence[str], claim_vecs: np.ndarray, source_terms: Sequence[str],
+               source_vecs: np.ndarray, threshold: float) -> dict[str, frozenset[str]]:
+    """claim term -> source terms of the OTHER script whose word cosine is >= ``threshold``
+    (vectors are unit length, one row per term)."""
+    if not len(claim_terms) or not len(source_terms):
+        return {}
+    sims = claim_vecs @ source_vecs.T
+    out: dict[str, frozenset[str]] = {}
+    for i, t in enumerate(claim_terms):
+        mine = script(t)
+        same = frozenset(s for j, s in enumerate(source_terms) if sims[i, j] >= threshold and script(s) != mine)
+        if same:
+            out[t] = same
+    return out
+
+
+class WordVectors:
+    """Unit vectors of single words through the ``Embedder`` port, kept in an LRU cache (float32)."""
+
+    def __init__(self, embedder: Embedder, cache_size: int = 8192) -> None:
+        self.embedder = embedder
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    def __call__(self, words: Sequence[str]) -> np.ndarray:
+        """One row per word, in order (an empty list gives a 0 x 0 array)."""
+        with self._lock:
+            found = {w: self._cache[w] for w in set(words) if w in self._cache}
+            for w in found:
+                self._cache.move_to_end(w)
+        missing = sorted(set(words) - set(found))
+        if missing:
+            fresh = {w: np.asarray(v, dtype=np.float32)
+                     for w, v in zip(missing, self.embedder.embed_documents(missing), strict=True)}
+            found.update(fresh)
+            with self._lock:
+                self._cache.update(fresh)
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return np.vstack([found[w] for w in words]) if words else np.zeros((0, 0), dtype=np.float32)
