@@ -274,3 +274,11 @@ def test_surface_words_candidates_and_pairs():
     vec = np.eye(3, dtype=np.float32)
     pairs = pair_terms(["стабильн", "прощ"], vec[[0, 1]], ["stabl", "simpler", "стабильн"], vec[[0, 2, 0]], 0.7)
     assert pairs == {"стабильн": frozenset({"stabl"})}  # same script never pairs; 'прощ' has no match
+
+
+def test_an_enumeration_on_one_line_splits_before_each_number():
+    text = "Алгоритм: 1. Для каждого слоя считаем Hessian 2. Квантизуем веса по столбцам 3. Обновляем веса."
+    assert [s.text for s in split_segments(text)] == [
+        "Алгоритм:", "1. Для каждого слоя считаем Hessian", "2. Квантизуем веса по столбцам", "3. Обновляем веса."]
+    assert [s.text for s in split_segments("Ускорение растёт в 2. Это важно для decode.")] == [
+        "Ускорение растёт в 2.", "Это важно для decode."]  # a lone number ends its sentence as before

@@ -120,8 +120,18 @@ def _sentence_ends(line: str) -> list[int]:
             continue
         if word.isdigit() and line[:m.start()].strip() == word:
             continue  # "1. Item": a list number, not a sentence
+        if word.isdigit() and len(word) <= 2 and _inline_list(line, int(word)):
+            cut = m.start() - len(word)  # "steps: 1. A 2. B": a new item starts before "2."
+            if line[:cut].strip():
+                ends.append(cut)
+            continue
         ends.append(m.end())
-    return ends
+    return sorted(set(ends))
+
+
+def _inline_list(line: str, n: int) -> bool:
+    """``n.`` is an item number of an enumeration written on one line (its neighbour is there too)."""
+    return any(re.search(rf"(?<![\d.]){k}\.\s", line) for k in (n - 1, n + 1) if k >= 1)
 
 
 def _kind(text: str) -> SegmentKind:

@@ -70,10 +70,10 @@ class Services:
 
     @cached_property
     def attributor(self) -> Any:
-        """One citation checker per process: its source-vector cache outlives a request."""
-        from tutor.attribution import Attributor
+        """One citation checker per process: its source- and word-vector caches outlive a request."""
+        from tutor.attribution import Attributor, Thresholds
 
-        return Attributor(self.embedder)
+        return Attributor(self.embedder, Thresholds(bridge=self.settings.citation_bridge))
 
     def tutor(self, searcher: Any = None) -> Any:
         """The answering pipeline every entry point uses (CLI, UI, evals): retrieval -> LLM ->
