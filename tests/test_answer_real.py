@@ -141,7 +141,7 @@ def test_min_relevance_separates_in_scope_from_out_of_scope(ingested_services):
     "07:12-07:24 (paired probe) and 07:31, but 9/10 in the fresh-clone CI run at 07:58 and in 1 of 2 "
     "FlashAttention answers asked again at 08:10: its sentence 'tiling ... снижает потребление памяти до O(T) вместо O(T^2)' stays "
     "uncited (7 shared terms, share 0.47, but dense 0.34 < 0.40 against a long multi-topic interview chunk). "
-    "Remove this marker when all ten pass every run."))
+    "The second CI run (08:12) passed 10/10. Remove this marker when all ten pass every run."))
 def test_ten_real_questions_get_answers_citing_chunks_on_the_topic(tutor, ingested_services):
     with ThreadPoolExecutor(max_workers=2) as pool:
         answers: list[Answer] = list(pool.map(lambda c: tutor.ask(c[0]), CASES))
