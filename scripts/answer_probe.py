@@ -44,7 +44,6 @@ from tutor.language import detect_lang  # noqa: E402
 from tutor.llm import LLMClient  # noqa: E402
 from tutor.services import Services  # noqa: E402
 from tutor.settings import Settings  # noqa: E402
-from tutor.term_bridge import WordVectors  # noqa: E402
 from tutor.types import Answer  # noqa: E402
 
 MORE = [q for q in MORE_IN_SCOPE if len(q.split()) > 2][:10]
@@ -78,7 +77,7 @@ def ask(tutor: Tutor, question: str) -> tuple[Answer, int]:
 
 def tutors(svc: Services, arms: str) -> tuple[dict[str, Tutor], list[LLMClient]]:
     """The two configurations over one engine and one retriever (serialised)."""
-    new_checker = Attributor(svc.embedder)
+    new_checker = svc.attributor
     old_checker = new_checker if arms == "settings" else Attributor(svc.embedder, Thresholds(bridge=1.01))
     old = svc.settings if arms == "bridge" else svc.settings.model_copy(
         update={"llm_repetition_penalty": 1.0, "source_floor": 0.0, "source_gap": 2.0})
@@ -124,7 +123,7 @@ def main() -> None:
     with Services(Settings()) as svc:
         ingest_paths(svc, [REPO / "corpus"])
         pool_tutors, clients = tutors(svc, args.arms)
-        words = WordVectors(svc.embedder)
+        words = pool_tutors["new"].attributor.words  # the checker's word cache
         jobs = [(s, case, name) for s, case in questions for name in ("old", "new")]
 
         def run(job: tuple[str, tuple[Any, ...], str]) -> dict[str, Any]:

@@ -38,7 +38,7 @@ from pydantic import BaseModel, Field
 
 from ingest.sparse import terms
 from tutor.ports import Embedder
-from tutor.term_bridge import WordVectors, bridge_candidates, pair_terms, script, surface_words
+from tutor.term_bridge import WordVectors, bridge_terms
 from tutor.types import Citation
 
 SegmentKind = Literal["claim", "framing", "code", "blank"]
@@ -126,7 +126,7 @@ def _sentence_ends(line: str) -> list[int]:
                 ends.append(cut)
             continue
         ends.append(m.end())
-    return sorted(set(ends))
+    return ends
 
 
 def _inline_list(line: str, n: int) -> bool:
@@ -184,18 +184,18 @@ def claim_text(segment: str) -> str:
     return " ".join(_LIST_HEAD.sub("", _MD.sub(" ", _MARK.sub(" ", segment))).split())
 
 
-def lexical(claim: str, source: str, ignore: frozenset[str] = frozenset(),
-            bridge: Mapping[str, frozenset[str]] | None = None) -> tuple[float, int]:
+def lexical(claim: str, source: str, ignore: frozenset[str] = frozenset()) -> tuple[float, int]:
     """(share of the claim's content terms found in the source, number shared). Terms in ``ignore``
-    (the question's own terms: every retrieved source shares them) do not count. ``bridge``: claim
-    term -> the same word in the other script (``tutor.term_bridge``), found in the source = shared.
+    (the question's own terms: every retrieved source shares them) do not count.
 
     lexical('LoRA trains low-rank matrices', 'LoRA: low-rank адаптеры') -> (0.5, 2)
     """
-    return shared_terms(set(terms(claim)) - ignore, set(terms(source)), bridge or {})
+    return shared_terms(set(terms(claim)) - ignore, set(terms(source)), {})
 
 
 def shared_terms(mine: set[str], source: set[str], bridge: Mapping[str, frozenset[str]]) -> tuple[float, int]:
+    """``lexical`` on term sets; ``bridge``: claim term -> the same word in the other script
+    (``tutor.term_bridge``), which counts as shared when the source holds it."""
     if not mine:
         return 0.0, 0
     shared = sum(1 for t in mine if t in source or bridge.get(t, frozenset()) & source)
@@ -358,36 +358,22 @@ class Attributor:
             return {}
         src_vecs = self._source_vectors(sources, known or {})
         src_terms = {s.n: set(terms(s.text)) for s in sources}
-        ignore = frozenset(terms(question))
+        ignore, th = frozenset(terms(question)), self.thresholds
+        mine = {i: set(terms(claim)) - ignore for i, claim in claims.items()}
+        dense: dict[int, dict[int, float]] = {}
+        for i, claim in claims.items():
+            qvec = self.embedder.embed_query(claim)
+            dense[i] = {s.n: dot(qvec, src_vecs[s.n]) for s in sources}
 
-        def scored(claim: str, bridge: Mapping[str, frozenset[str]]) -> dict[int, Score]:
-            qvec, mine = self.embedder.embed_query(claim), set(terms(claim)) - ignore
-            return {s.n: Score(s.n, dot(qvec, src_vecs[s.n]), *shared_terms(mine, src_terms[s.n], bridge))
-                    for s in sources}
+        def scored(i: int, bridge: Mapping[str, frozenset[str]]) -> dict[int, Score]:
+            return {n: Score(n, d, *shared_terms(mine[i], src_terms[n], bridge)) for n, d in dense[i].items()}
 
-        out = {i: scored(claim, {}) for i, claim in claims.items()}
-        weak = [i for i in out if best_support(list(out[i].values()), self.thresholds) is None]
-        if weak and self.thresholds.bridge <= 1.0:
-            bridge = self.bridge([claims[i] for i in weak], sources, src_terms, ignore)
-            out.update({i: scored(claims[i], bridge) for i in weak if bridge})
+        out = {i: scored(i, {}) for i in claims}
+        weak = [i for i in out if best_support(list(out[i].values()), th) is None]
+        if weak and th.bridge <= 1.0:
+            bridge = bridge_terms([claims[i] for i in weak], [s.text for s in sources], self.words, th.bridge, ignore)
+            out.update({i: scored(i, bridge) for i in weak})
         return out
-
-    def bridge(self, claims: Sequence[str], sources: Sequence[Citation], src_terms: Mapping[int, set[str]],
-               ignore: frozenset[str]) -> dict[str, frozenset[str]]:
-        """Claim terms no source holds -> terms of ``sources`` in the other script that are the same
-        word (one batch of new words through the embedder; known words come from the cache)."""
-        wanted: dict[str, str] = {}
-        for claim in claims:
-            wanted.update(bridge_candidates(surface_words(claim), set().union(*src_terms.values()), ignore))
-        need = {script(t) for t in wanted}
-        offered: dict[str, str] = {}
-        for s in sources:
-            offered.update({t: w for t, w in surface_words(s.text).items()
-                            if t not in ignore and ({"cyr", "lat"} - {script(t)}) & need})
-        if not wanted or not offered:
-            return {}
-        return pair_terms(list(wanted), self.words(list(wanted.values())),
-                          list(offered), self.words(list(offered.values())), self.thresholds.bridge)
 
     def attribute(self, text: str, sources: Sequence[Citation],
                   known: Mapping[str, Sequence[float]] | None = None, question: str = "") -> Attribution:

@@ -8,8 +8,9 @@ leaves a correct claim uncited. The bridge pairs single words across scripts by 
 embeddings (the app's multilingual ``Embedder``; word pairs measured in docs/answering.md): a pair
 counts as one shared term when the cosine is >= ``threshold``.
 
-Pure logic (``surface_words``, ``pair_terms``) plus ``WordVectors``, a small LRU cache of word
-vectors over the ``Embedder`` port.
+Pure logic (``surface_words``, ``pair_terms``), ``WordVectors`` (a small LRU cache of word vectors
+over the ``Embedder`` port) and ``bridge_terms``, which the citation checker and the real answer test
+both call.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
@@ -29,6 +30,7 @@ Script = Literal["cyr", "lat"]
 
 _WORD = re.compile(r"[A-Za-zА-Яа-яЁё]{3,}")
 _CYR = re.compile(r"[а-яё]")
+_OTHER: dict[str, Script] = {"cyr": "lat", "lat": "cyr"}
 
 
 def script(term: str) -> Script:
@@ -49,12 +51,25 @@ def surface_words(text: str) -> dict[str, str]:
     return out
 
 
-def bridge_candidates(claim_words: Mapping[str, str], source_terms: Iterable[str],
-                      ignore: Iterable[str] = ()) -> dict[str, str]:
-    """The claim's terms that no source holds and the question did not bring: only these need a
-    translation. 'памяти' in a claim over sources that say 'Memory' -> {'памят': 'памяти'}."""
-    have = set(source_terms) | set(ignore)
-    return {t: w for t, w in claim_words.items() if t not in have}
+def bridge_terms(claims: Sequence[str], sources: Sequence[str], words: WordVectors, threshold: float,
+                 ignore: frozenset[str] = frozenset()) -> dict[str, frozenset[str]]:
+    """Terms of ``claims`` that no source holds (and the question did not bring: ``ignore``) ->
+    terms of ``sources`` in the other script that are the same word (word cosine >= ``threshold``).
+    Only the words that need it are embedded (one batch; known words come from the cache).
+
+    'памяти' in a claim over a source that says 'Memory' -> {'памят': frozenset({'memory'})}
+    """
+    held = set(ignore).union(*(terms(s) for s in sources))
+    wanted: dict[str, str] = {}
+    for claim in claims:
+        wanted.update({t: w for t, w in surface_words(claim).items() if t not in held})
+    need = {script(t) for t in wanted}
+    offered = {t: w for s in sources for t, w in surface_words(s).items()
+               if t not in ignore and _OTHER[script(t)] in need}
+    if not wanted or not offered:
+        return {}
+    return pair_terms(list(wanted), words(list(wanted.values())), list(offered), words(list(offered.values())),
+                      threshold)
 
 
 def pair_terms(claim_terms: Sequence[str], claim_vecs: np.ndarray, source_terms: Sequence[str],
