@@ -12,6 +12,9 @@
     # 4. the cross-lingual term bridge: citations it adds over collected answers, per word-cosine
     #    threshold, with the word pairs that made them (for labelling; docs/answering.md)
     TUTOR_DATA_DIR=/tmp/h2/data .venv/bin/python scripts/attribution_calibrate.py bridge out.jsonl
+    # 5. sentence-level support (a claim vs the closest sentence of a long source): citations it
+    #    adds per passage-cosine threshold, with the sentence behind each (for labelling)
+    TUTOR_DATA_DIR=/tmp/h2/data .venv/bin/python scripts/attribution_calibrate.py passage out.jsonl
 
 labels.json: {"<answer id>:<segment index>": [source numbers that support the claim], ...}; a claim
 left out is treated as unlabelled (skipped), [] means no source supports it.
@@ -198,6 +201,46 @@ def bridge(inp: Path) -> None:
     services.close()
 
 
+PASSAGE_GRID = (0.40, 0.45, 0.50, 0.55, 0.60)
+
+
+def passage(inp: Path) -> None:
+    """Every citation sentence-level support adds, with the highest threshold of the grid that still
+    adds it and the source sentence closest to the claim; the checker's wall time per answer."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from tutor.attribution import claim_text, passages
+    from tutor.services import Services
+
+    services = Services(Settings())
+    off = Attributor(services.embedder, replace(services.attributor.thresholds, passage_dense=1.01))
+    for a, row in enumerate(json.loads(line) for line in inp.read_text().splitlines()):
+        sources = [Citation.model_validate(s) for s in row["sources"]]
+        text = check_citations(row["raw"], sources).text
+        base = {(c.claim, c.action, c.new) for c in off.attribute(text, sources, question=row["question"]).changes}
+        print(f"\n=== {a} {row['question']}")
+        found: dict[tuple[str, str, int | None], float] = {}
+        for th in sorted(PASSAGE_GRID, reverse=True):
+            on = Attributor(services.embedder, replace(off.thresholds, passage_dense=th))
+            on.words, on.sentences = off.words, off.sentences
+            t0 = time.perf_counter()
+            result = on.attribute(text, sources, question=row["question"])
+            print(f"  passage {th:.2f}: {len(result.changes)} changes, {result.uncited} uncited, "
+                  f"wall {time.perf_counter() - t0:.2f}s")
+            for c in result.changes:
+                if (c.claim, c.action, c.new) not in base:
+                    found.setdefault((c.claim, c.action, c.new), th)
+        for (claim, action, new), th in found.items():
+            src = next(s for s in sources if s.n == new)
+            near = list(passages(src.text))
+            sims = off.sentences(near) @ np.asarray(services.embedder.embed_query(claim_text(claim)), dtype=np.float32)
+            print(f"  + up to {th:.2f}: {action} [{new}] {claim[:220]!r}\n"
+                  f"      [{new}] {src.section[:50]} ({len(src.text)} chars): {near[int(sims.argmax())][:220]!r}")
+    services.close()
+
+
 if __name__ == "__main__":
     cmd, *args = sys.argv[1:]
     if cmd == "collect":
@@ -206,5 +249,7 @@ if __name__ == "__main__":
         score(Path(args[0]), Path(args[1]))
     elif cmd == "bridge":
         bridge(Path(args[0]))
+    elif cmd == "passage":
+        passage(Path(args[0]))
     else:
         grid(Path(args[0]), Path(args[1]))

@@ -18,7 +18,8 @@ from tutor.answering import Tutor
 from tutor.attribution import DEFAULT_THRESHOLDS, split_segments
 from tutor.conversation import Turn
 from tutor.language import detect_lang
-from tutor.term_bridge import WordVectors, bridge_terms
+from tutor.term_bridge import bridge_terms
+from tutor.text_vectors import TextVectors
 from tutor.types import Answer
 
 pytestmark = pytest.mark.slow
@@ -151,7 +152,7 @@ def test_ten_real_questions_get_answers_citing_chunks_on_the_topic(tutor):
 
 
 def answer_problems(case: tuple[str, str, list[str], list[tuple[str, ...]]], ans: Answer,
-                    words: WordVectors | None) -> list[str]:
+                    words: TextVectors | None) -> list[str]:
     """What is wrong with one real answer under the strict check (empty = it passes); also used by
     scripts/answer_probe.py. ``words``: word vectors of the real embedder, for sentences that
     translate their chunk (see ``_shares_a_term``); None = same-script terms only."""
@@ -195,7 +196,7 @@ def _fact_in_chunk(claim: str, chunks: list[str], facts: list[tuple[str, ...]]) 
     return any(_has_term(claim, list(f)) and any(_has_term(c, list(f)) for c in chunks) for f in facts)
 
 
-def _shares_a_term(claim: str, chunks: list[str], words: WordVectors | None) -> bool:
+def _shares_a_term(claim: str, chunks: list[str], words: TextVectors | None) -> bool:
     """The sentence and a chunk it cites have a stemmed term in common, or the same word in the
     other script (a Russian sentence translating an English chunk: 'веса' ~ 'weights', word cosine
     >= the checker's bridge threshold)."""

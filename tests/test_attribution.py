@@ -11,8 +11,9 @@ import numpy as np
 from tests.fakes import FakeLLM
 from tests.test_answer_flow import SETTINGS, FakeSearcher, hit
 from tutor.answering import Tutor
-from tutor.attribution import Attributor, Score, Thresholds, attribute_text, lexical, split_segments
-from tutor.term_bridge import WordVectors, bridge_terms, pair_terms, surface_words
+from tutor.attribution import Attributor, Score, Thresholds, attribute_text, lexical, passages, split_segments
+from tutor.term_bridge import bridge_terms, pair_terms, surface_words
+from tutor.text_vectors import TextVectors
 from tutor.types import Citation
 
 # each topic is one axis: a text's vector counts the topic words it contains
@@ -259,7 +260,7 @@ def test_the_bridge_runs_only_for_claims_nothing_supports():
 
 def test_word_vectors_are_cached():
     emb = TopicEmbedder()
-    words = WordVectors(emb)
+    words = TextVectors(emb)
     first = words(["memory", "памяти", "memory"])
     assert first.shape == (3, emb.dim) and float(first[0] @ first[1]) == 1.0
     words(["памяти", "stable"])
@@ -277,6 +278,48 @@ def test_surface_words_candidates_and_pairs():
 def test_bridge_terms_embeds_only_words_that_need_a_translation():
     emb = TopicEmbedder()
     out = bridge_terms(["DPO стабильнее, DPO проще и требует памяти"], ["DPO: Stable, simpler | Memory | памяти"],
-                       WordVectors(emb), 0.7, ignore=frozenset({"dpo"}))
+                       TextVectors(emb), 0.7, ignore=frozenset({"dpo"}))
     assert out == {"стабильн": frozenset({"stabl"})}  # the source holds 'памяти' itself
     assert sorted(emb.documents) == sorted(["стабильнее", "проще", "требует", "stable", "simpler", "memory"])
+
+
+# --- sentence-level support for long sources ------------------------------------------------------
+# a long interview chunk about many things: as a whole it embeds far from a claim about one of them
+MIXED = src(1, "LoRA: low-rank адаптеры, LoRA адаптер дешевле полного fine-tuning, adapter lora. "
+               "DPO без reward model и без PPO, награда неявная, DPO проще PPO. Борщ: свёкла, beet, борщ варят долго, свёкла даёт цвет борщу.\n"
+               "KV cache хранит прошлые keys и values, поэтому декодирование быстрее.")
+KV_CLAIM = "KV cache хранит keys и values прошлых токенов."
+
+
+def test_passages_are_sentences_with_short_ones_joined_and_code_skipped():
+    text = "Итоги:\nFlashAttention решает memory bottleneck через tiling, O(T) memory.\n```\ncode()\n```\nКоротко."
+    assert passages(text) == ("Итоги: FlashAttention решает memory bottleneck через tiling, O(T) memory.",
+                              "Коротко.")
+
+
+def test_a_claim_about_one_part_of_a_long_source_is_cited_by_its_sentence():
+    emb = TopicEmbedder()
+    att = Attributor(emb)
+    scores = att.score(split_segments(KV_CLAIM), [MIXED])[0][1]
+    assert scores.dense < att.thresholds.dense and scores.lexical >= att.thresholds.lexical  # whole text: too far
+    assert scores.passage >= att.thresholds.passage_dense
+    assert att.attribute(KV_CLAIM, [MIXED]).text == KV_CLAIM[:-1] + " [1]."
+    off = Attributor(TopicEmbedder(), Thresholds(passage_dense=1.01))
+    assert off.attribute(KV_CLAIM, [MIXED]).text == KV_CLAIM  # switched off: the claim stays uncited
+
+
+def test_only_sentences_sharing_terms_are_embedded_and_they_are_cached():
+    emb = TopicEmbedder()
+    att = Attributor(emb)
+    att.attribute(KV_CLAIM, [MIXED])
+    embedded = [d for d in emb.documents if d != MIXED.text and " " in d]  # not the bridge's single words
+    assert embedded == ["KV cache хранит прошлые keys и values, поэтому декодирование быстрее."]
+    att.attribute(KV_CLAIM, [MIXED])
+    assert [d for d in emb.documents if d != MIXED.text and " " in d] == embedded  # the second answer embeds nothing new
+
+
+def test_a_supported_claim_embeds_no_sentences():
+    emb = TopicEmbedder()
+    Attributor(emb).attribute("LoRA обучает low-rank адаптеры A и B.", SOURCES)
+    assert emb.documents == [s.text for s in SOURCES]
+

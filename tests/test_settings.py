@@ -83,3 +83,13 @@ def test_citation_bridge_setting_reaches_the_checker(monkeypatch: pytest.MonkeyP
     svc = Services(Settings())
     svc.__dict__["embedder"] = object()  # the checker only stores it; no model is loaded
     assert svc.attributor.thresholds.bridge == 1.5
+
+
+def test_citation_passage_setting_reaches_the_checker(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tutor.services import Services
+
+    assert Settings().citation_passage == 0.45
+    monkeypatch.setenv("TUTOR_CITATION_PASSAGE", "0.6")
+    svc = Services(Settings())
+    svc.__dict__["embedder"] = object()
+    assert svc.attributor.thresholds.passage_dense == 0.6

@@ -31,14 +31,17 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Literal
 
+import numpy as np
 from pydantic import BaseModel, Field
 
 from ingest.sparse import terms
 from tutor.ports import Embedder
-from tutor.term_bridge import WordVectors, bridge_terms
+from tutor.term_bridge import bridge_terms
+from tutor.text_vectors import TextVectors
 from tutor.types import Citation
 
 SegmentKind = Literal["claim", "framing", "code", "blank"]
@@ -54,6 +57,7 @@ _ABBREV = {"e.g", "i.e", "vs", "etc", "т.е", "т.к", "т.д", "т.п", "др"
 _LIST_HEAD = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)])\s+")
 _MD = re.compile(r"[*_`#>|]+")
 _WORD = re.compile(r"\w+", re.U)
+_MIN_PASSAGE = 60  # characters: a shorter sentence of a source is compared together with the next
 # "В источниках нет информации о ...", "The notes do not say ...": about the sources, not a claim
 _META = re.compile(r"\b(?:источник\w*|заметк\w*|sources?|notes?|context)\b.*?(?:\bне\b|\bнет\b|\bnot\b|n't\b)"
                    r"|(?:\bне\b|\bнет\b|\bnot\b|n't\b).*?\b(?:источник\w*|заметк\w*|sources?|notes?)\b",
@@ -77,6 +81,7 @@ class Thresholds:
     copy_dense: float = 0.20
     wrong_dense: float = 0.30
     group_dense: float = 0.50  # uncited claim vs a source of its paragraph's closing marker group
+    passage_dense: float = 0.45  # claim vs its closest sentence of a long source (> 1: off)
     bridge: float = 0.70  # word cosine at which a Russian and an English word count as one term (> 1: off)
 
 
@@ -178,6 +183,29 @@ def _split_prose(text: str, start: int, stop: int, out: list[Segment]) -> None:
         offset += len(line)
 
 
+@lru_cache(maxsize=1024)
+def passages(source: str) -> tuple[str, ...]:
+    """Sentences, list items and lines of a source (markers and markdown removed; code skipped), a
+    short one joined to the next: what a claim is compared with when the source is long and covers
+    many things, so that its whole-text embedding is far from any one of them.
+
+    passages('Итоги:\nFlashAttention решает memory bottleneck через tiling. ...') ->
+        ('Итоги: FlashAttention решает memory bottleneck через tiling.', ...)
+    """
+    out: list[str] = []
+    carry = ""
+    for seg in split_segments(source):
+        if seg.kind in ("code", "blank"):
+            continue
+        carry = f"{carry} {claim_text(seg.text)}".strip()
+        if len(carry) >= _MIN_PASSAGE:
+            out.append(carry)
+            carry = ""
+    if carry:
+        out.append(carry)
+    return tuple(out)
+
+
 # --- scoring -------------------------------------------------------------------------------------
 def claim_text(segment: str) -> str:
     """The claim without markers, list bullets or markdown: what gets embedded and compared."""
@@ -212,9 +240,11 @@ class Score:
     dense: float
     lexical: float
     shared: int
+    passage: float = 0.0  # cosine to the closest sentence of the source (only scored when needed)
 
     def supports(self, th: Thresholds) -> bool:
-        if self.dense >= th.dense and self.lexical >= th.lexical and self.shared >= th.min_shared:
+        close = self.dense >= th.dense or self.passage >= th.passage_dense
+        if close and self.lexical >= th.lexical and self.shared >= th.min_shared:
             return True
         return self.lexical >= th.copy_lexical and self.shared >= th.copy_shared and self.dense >= th.copy_dense
 
@@ -322,7 +352,8 @@ class Attributor:
         self._vectors: OrderedDict[str, list[float]] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()  # the UI shares one Attributor between requests
-        self.words = WordVectors(embedder)
+        self.words = TextVectors(embedder)  # single words (the term bridge)
+        self.sentences = TextVectors(embedder, cache_size=4096)  # passages of sources
 
     def _source_vectors(self, sources: Sequence[Citation],
                         known: Mapping[str, Sequence[float]]) -> dict[int, Sequence[float]]:
@@ -352,7 +383,8 @@ class Attributor:
               question: str = "") -> dict[int, dict[int, Score]]:
         """Scores of every claim segment against every source (empty when there is nothing to do).
         ``known``: stored document vectors by chunk id (``Hit.vector``), used instead of embedding.
-        A claim no source supports is scored again with the cross-lingual term bridge."""
+        A claim no source supports is scored again with the cross-lingual term bridge, then against
+        the single sentences of the sources whose terms it shares (``passage_scores``)."""
         claims = {i: claim_text(s.text) for i, s in enumerate(segments) if s.kind == "claim"}
         if not claims or not sources:
             return {}
@@ -360,19 +392,36 @@ class Attributor:
         src_terms = {s.n: set(terms(s.text)) for s in sources}
         ignore, th = frozenset(terms(question)), self.thresholds
         mine = {i: set(terms(claim)) - ignore for i, claim in claims.items()}
-        dense: dict[int, dict[int, float]] = {}
-        for i, claim in claims.items():
-            qvec = self.embedder.embed_query(claim)
-            dense[i] = {s.n: dot(qvec, src_vecs[s.n]) for s in sources}
+        qvecs = {i: self.embedder.embed_query(claim) for i, claim in claims.items()}
+        dense = {i: {s.n: dot(q, src_vecs[s.n]) for s in sources} for i, q in qvecs.items()}
 
         def scored(i: int, bridge: Mapping[str, frozenset[str]]) -> dict[int, Score]:
             return {n: Score(n, d, *shared_terms(mine[i], src_terms[n], bridge)) for n, d in dense[i].items()}
 
         out = {i: scored(i, {}) for i in claims}
         weak = [i for i in out if best_support(list(out[i].values()), th) is None]
+        bridge: Mapping[str, frozenset[str]] = {}
         if weak and th.bridge <= 1.0:
             bridge = bridge_terms([claims[i] for i in weak], [s.text for s in sources], self.words, th.bridge, ignore)
             out.update({i: scored(i, bridge) for i in weak})
+        if th.passage_dense <= 1.0:
+            texts = {s.n: s.text for s in sources}
+            for i in (i for i in weak if best_support(list(out[i].values()), th) is None):
+                out[i] = self.passage_scores(out[i], qvecs[i], mine[i], texts, bridge)
+        return out
+
+    def passage_scores(self, scores: dict[int, Score], qvec: Sequence[float], mine: set[str],
+                       texts: Mapping[int, str], bridge: Mapping[str, frozenset[str]]) -> dict[int, Score]:
+        """A long source covering many things is far from a claim about one of them as a whole text.
+        For each source that fails the claim on the embedding alone (its terms pass), the cosine of
+        the claim to the closest of its sentences that share >= ``min_shared`` terms with it."""
+        th, out = self.thresholds, dict(scores)
+        for n, s in scores.items():
+            if s.dense >= th.dense or s.lexical < th.lexical or s.shared < th.min_shared:
+                continue
+            near = [p for p in passages(texts[n]) if shared_terms(mine, set(terms(p)), bridge)[1] >= th.min_shared]
+            if near:
+                out[n] = replace(s, passage=float(np.max(self.sentences(near) @ np.asarray(qvec, dtype=np.float32))))
         return out
 
     def attribute(self, text: str, sources: Sequence[Citation],

@@ -73,7 +73,8 @@ class Services:
         """One citation checker per process: its source- and word-vector caches outlive a request."""
         from tutor.attribution import Attributor, Thresholds
 
-        return Attributor(self.embedder, Thresholds(bridge=self.settings.citation_bridge))
+        return Attributor(self.embedder, Thresholds(bridge=self.settings.citation_bridge,
+                                                    passage_dense=self.settings.citation_passage))
 
     def tutor(self, searcher: Any = None) -> Any:
         """The answering pipeline every entry point uses (CLI, UI, evals): retrieval -> LLM ->

@@ -8,23 +8,21 @@ leaves a correct claim uncited. The bridge pairs single words across scripts by 
 embeddings (the app's multilingual ``Embedder``; word pairs measured in docs/answering.md): a pair
 counts as one shared term when the cosine is >= ``threshold``.
 
-Pure logic (``surface_words``, ``pair_terms``), ``WordVectors`` (a small LRU cache of word vectors
-over the ``Embedder`` port) and ``bridge_terms``, which the citation checker and the real answer test
+Pure logic (``surface_words``, ``pair_terms``) and ``bridge_terms`` (word vectors from a
+``tutor.text_vectors.TextVectors`` cache), which the citation checker and the real answer test
 both call.
 """
 
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
 
 from ingest.sparse import terms
-from tutor.ports import Embedder
+from tutor.text_vectors import TextVectors
 
 Script = Literal["cyr", "lat"]
 
@@ -51,7 +49,7 @@ def surface_words(text: str) -> dict[str, str]:
     return out
 
 
-def bridge_terms(claims: Sequence[str], sources: Sequence[str], words: WordVectors, threshold: float,
+def bridge_terms(claims: Sequence[str], sources: Sequence[str], words: TextVectors, threshold: float,
                  ignore: frozenset[str] = frozenset()) -> dict[str, frozenset[str]]:
     """Terms of ``claims`` that no source holds (and the question did not bring: ``ignore``) ->
     terms of ``sources`` in the other script that are the same word (word cosine >= ``threshold``).
@@ -86,30 +84,3 @@ def pair_terms(claim_terms: Sequence[str], claim_vecs: np.ndarray, source_terms:
         if same:
             out[t] = same
     return out
-
-
-class WordVectors:
-    """Unit vectors of single words through the ``Embedder`` port, kept in an LRU cache (float32)."""
-
-    def __init__(self, embedder: Embedder, cache_size: int = 8192) -> None:
-        self.embedder = embedder
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_size = cache_size
-        self._lock = threading.Lock()
-
-    def __call__(self, words: Sequence[str]) -> np.ndarray:
-        """One row per word, in order (an empty list gives a 0 x 0 array)."""
-        with self._lock:
-            found = {w: self._cache[w] for w in set(words) if w in self._cache}
-            for w in found:
-                self._cache.move_to_end(w)
-        missing = sorted(set(words) - set(found))
-        if missing:
-            fresh = {w: np.asarray(v, dtype=np.float32)
-                     for w, v in zip(missing, self.embedder.embed_documents(missing), strict=True)}
-            found.update(fresh)
-            with self._lock:
-                self._cache.update(fresh)
-                while len(self._cache) > self._cache_size:
-                    self._cache.popitem(last=False)
-        return np.vstack([found[w] for w in words]) if words else np.zeros((0, 0), dtype=np.float32)
