@@ -135,14 +135,6 @@ def test_min_relevance_separates_in_scope_from_out_of_scope(ingested_services):
     assert max(outside.values()) <= threshold - 0.03, sorted(outside.items(), key=lambda kv: -kv[1])[:3]
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "known gap: 7/10 or 8/10 in every run from 2026-11-22 to session 8 (DPO's answer translates an English "
-    "table and stayed uncited; GPTQ vs AWQ). Session 9 (2026-12-01), with the checker's cross-lingual term "
-    "bridge and facts counted in either language (the old same-spelling check: 8/10): 10/10 at 07:04, "
-    "07:12-07:24 (paired probe) and 07:31, but 9/10 in the fresh-clone CI run at 07:58 and in 1 of 2 "
-    "FlashAttention answers asked again at 08:10: its sentence 'tiling ... снижает потребление памяти до O(T) вместо O(T^2)' stays "
-    "uncited (7 shared terms, share 0.47, but dense 0.34 < 0.40 against a long multi-topic interview chunk). "
-    "The second CI run (08:12) passed 10/10. Remove this marker when all ten pass every run."))
 def test_ten_real_questions_get_answers_citing_chunks_on_the_topic(tutor):
     with ThreadPoolExecutor(max_workers=2) as pool:
         answers: list[Answer] = list(pool.map(lambda c: tutor.ask(c[0]), CASES))
