@@ -10,6 +10,9 @@ the wrong source. After ``citations.check_citations`` this module
    (share of the claim's stemmed content terms found in the source, ``ingest.sparse.terms``);
    a source *supports* a claim only when both pass their thresholds (calibrated on real answers,
    docs/answering.md);
+   a claim nothing supports is scored again with the cross-lingual term bridge (``term_bridge``),
+   then, for a long source whose terms match but whose whole-text vector is far from the claim,
+   against that source's closest sentence (``passages``, ``Attributor.passage_scores``);
 4. a claim with no marker gets ``[n]`` of its best supporting source (none -> left uncited: no
    citation is better than a wrong one); a model-written ``[n]`` whose source shares nothing with
    its claim (both scores under the *wrong* thresholds) is moved to the supporting source or dropped;
