@@ -26,6 +26,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from itertools import product
 from pathlib import Path
@@ -149,38 +150,50 @@ def grid(scores_path: Path, labels_path: Path) -> None:
 
 
 BRIDGE_GRID = (0.60, 0.65, 0.70, 0.75, 0.80)
+PASSAGE_GRID = (0.40, 0.45, 0.50, 0.55, 0.60)
+Added = dict[tuple[str, str, int | None], float]  # (claim, action, new source) -> highest threshold
 
 
-def bridge(inp: Path) -> None:
-    """Every citation the bridge adds or changes, with the lowest threshold of the grid that keeps it
-    and the cross-script word pairs behind it; the checker's extra wall time per answer."""
+def _at(field: str, value: float) -> dict[str, Any]:
+    """``{field: value}`` typed for ``dataclasses.replace`` of ``Thresholds``."""
+    return {field: value}
+
+
+def replay(services: Any, inp: Path, field: str, grid: Sequence[float]) -> Iterator[tuple[Attributor, list[Citation], Added]]:
+    """Every collected answer checked with ``field`` (a ``Thresholds`` step) off and at each threshold
+    of ``grid``; yields the checker with it off (its vector caches shared by all runs), the sources
+    and each citation the step adds or changes, with the highest threshold that still does."""
     from dataclasses import replace
 
-    from tutor.services import Services
-    from tutor.term_bridge import script, surface_words
-
-    services = Services(Settings())
-    off = Attributor(services.embedder, Thresholds(bridge=1.01))
-    rows = [json.loads(line) for line in inp.read_text().splitlines()]
-    added: dict[str, list[float]] = {}
-    for a, row in enumerate(rows):
+    off = Attributor(services.embedder, replace(services.attributor.thresholds, **_at(field, 1.01)))
+    for a, row in enumerate(json.loads(line) for line in inp.read_text().splitlines()):
         sources = [Citation.model_validate(s) for s in row["sources"]]
         text = check_citations(row["raw"], sources).text
         base = {(c.claim, c.action, c.new) for c in off.attribute(text, sources, question=row["question"]).changes}
         print(f"\n=== {a} {row['question']}")
+        found: Added = {}
+        for th in sorted(grid, reverse=True):
+            on = Attributor(services.embedder, replace(off.thresholds, **_at(field, th)))
+            on.documents, on.words, on.sentences = off.documents, off.words, off.sentences
+            t0 = time.perf_counter()
+            result = on.attribute(text, sources, question=row["question"])
+            print(f"  {field} {th:.2f}: {len(result.changes)} changes, {result.uncited} uncited, "
+                  f"wall {time.perf_counter() - t0:.2f}s")
+            for c in result.changes:
+                if (c.claim, c.action, c.new) not in base:
+                    found.setdefault((c.claim, c.action, c.new), th)
+        yield off, sources, found
+
+
+def bridge(inp: Path) -> None:
+    """Citations the cross-lingual term bridge adds, with the word pairs that made them."""
+    from tutor.services import Services
+    from tutor.term_bridge import script, surface_words
+
+    services = Services(Settings())
+    for off, sources, found in replay(services, inp, "bridge", BRIDGE_GRID):
         for s in sources:
             print(f"  [{s.n}] {s.section}: {' '.join(s.text.split())[:160]}")
-        found: dict[tuple[str, str, int | None], float] = {}
-        for th in sorted(BRIDGE_GRID, reverse=True):
-            on = Attributor(services.embedder, replace(off.thresholds, bridge=th))
-            t0 = time.perf_counter()
-            changes = on.attribute(text, sources, question=row["question"]).changes
-            wall = time.perf_counter() - t0
-            for c in changes:
-                key = (c.claim, c.action, c.new)
-                if key not in base:
-                    found.setdefault(key, th)  # the highest threshold that still adds it
-            print(f"  bridge {th:.2f}: {len(changes)} changes, wall {wall:.2f}s")
         for (claim, action, new), th in found.items():
             src = next(s for s in sources if s.n == new) if new else None
             pairs = []
@@ -189,49 +202,24 @@ def bridge(inp: Path) -> None:
                 cw = [w for t, w in mine.items() if t not in theirs]
                 sw = [w for t, w in theirs.items() if script(t) != "cyr"] + [w for t, w in theirs.items() if script(t) == "cyr"]
                 if cw and sw:
-                    cv, sv = off.words(cw), off.words(sw)
-                    sims = cv @ sv.T
+                    sims = off.words(cw) @ off.words(sw).T
                     for i, w in enumerate(cw):
                         j = int(sims[i].argmax())
                         if sims[i, j] >= min(BRIDGE_GRID) and script(w) != script(sw[j]):
                             pairs.append(f"{w}~{sw[j]}:{sims[i, j]:.2f}")
-            key = f"{a}:{len(added)}"
-            added[key] = [th]
-            print(f"  + {key} up to {th:.2f}: {action} [{new}] {claim[:200]!r}\n      {' '.join(pairs)}")
+            print(f"  + up to {th:.2f}: {action} [{new}] {claim[:200]!r}\n      {' '.join(pairs)}")
     services.close()
 
 
-PASSAGE_GRID = (0.40, 0.45, 0.50, 0.55, 0.60)
-
-
 def passage(inp: Path) -> None:
-    """Every citation sentence-level support adds, with the highest threshold of the grid that still
-    adds it and the source sentence closest to the claim; the checker's wall time per answer."""
-    from dataclasses import replace
-
+    """Citations sentence-level support adds, with the source sentence closest to each claim."""
     import numpy as np
 
     from tutor.attribution import claim_text, passages
     from tutor.services import Services
 
     services = Services(Settings())
-    off = Attributor(services.embedder, replace(services.attributor.thresholds, passage_dense=1.01))
-    for a, row in enumerate(json.loads(line) for line in inp.read_text().splitlines()):
-        sources = [Citation.model_validate(s) for s in row["sources"]]
-        text = check_citations(row["raw"], sources).text
-        base = {(c.claim, c.action, c.new) for c in off.attribute(text, sources, question=row["question"]).changes}
-        print(f"\n=== {a} {row['question']}")
-        found: dict[tuple[str, str, int | None], float] = {}
-        for th in sorted(PASSAGE_GRID, reverse=True):
-            on = Attributor(services.embedder, replace(off.thresholds, passage_dense=th))
-            on.words, on.sentences = off.words, off.sentences
-            t0 = time.perf_counter()
-            result = on.attribute(text, sources, question=row["question"])
-            print(f"  passage {th:.2f}: {len(result.changes)} changes, {result.uncited} uncited, "
-                  f"wall {time.perf_counter() - t0:.2f}s")
-            for c in result.changes:
-                if (c.claim, c.action, c.new) not in base:
-                    found.setdefault((c.claim, c.action, c.new), th)
+    for off, sources, found in replay(services, inp, "passage_dense", PASSAGE_GRID):
         for (claim, action, new), th in found.items():
             src = next(s for s in sources if s.n == new)
             near = list(passages(src.text))

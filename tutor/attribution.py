@@ -23,16 +23,14 @@ the wrong source. After ``citations.check_citations`` this module
 
 Pure logic plus the ``Attributor`` class, which only talks to the ``Embedder`` port (vectors of
 source texts come from the store when retrieval returned them (``Hit.vector``), else are embedded
-once and cached by chunk id + text; claims go through the embedder's own query cache).
+once and kept in a ``TextVectors`` LRU cache keyed by their text; claims go through the embedder's
+own query cache).
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -234,7 +232,7 @@ def shared_terms(mine: set[str], source: set[str], bridge: Mapping[str, frozense
 
 
 def dot(a: Sequence[float], b: Sequence[float]) -> float:
-    return float(sum(x * y for x, y in zip(a, b, strict=False)))
+    return float(np.dot(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)))
 
 
 @dataclass(frozen=True)
@@ -352,33 +350,19 @@ class Attributor:
                  cache_size: int = 256) -> None:
         self.embedder = embedder
         self.thresholds = thresholds
-        self._vectors: OrderedDict[str, list[float]] = OrderedDict()
-        self._cache_size = cache_size
-        self._lock = threading.Lock()  # the UI shares one Attributor between requests
-        self.words = TextVectors(embedder)  # single words (the term bridge)
-        self.sentences = TextVectors(embedder, cache_size=4096)  # passages of sources
+        # vector caches shared by the UI's requests (thread-safe): whole source texts not stored in
+        # Qdrant, single words (the term bridge) and sentences of sources (``passage_scores``)
+        self.documents = TextVectors(embedder, cache_size=cache_size)
+        self.words = TextVectors(embedder)
+        self.sentences = TextVectors(embedder, cache_size=4096)
 
     def _source_vectors(self, sources: Sequence[Citation],
                         known: Mapping[str, Sequence[float]]) -> dict[int, Sequence[float]]:
-        keys = {s.n: s.chunk_id + ":" + hashlib.blake2b(s.text.encode(), digest_size=8).hexdigest()
-                for s in sources}
+        """Vectors of the sources: stored ones (``Hit.vector``) as they are, the rest embedded once."""
         found: dict[int, Sequence[float]] = {s.n: known[s.chunk_id] for s in sources if s.chunk_id in known}
-        if len(found) == len(sources):
-            return found  # all stored in Qdrant: nothing to embed
-        with self._lock:
-            found.update({n: self._vectors[k] for n, k in keys.items() if k in self._vectors and n not in found})
         missing = [s for s in sources if s.n not in found]
-        vecs = self.embedder.embed_documents([s.text for s in missing]) if missing else []
-        fresh = {s.n: v for s, v in zip(missing, vecs, strict=True)}
-        found.update(fresh)
-        with self._lock:
-            for n, key in keys.items():
-                if n in fresh:
-                    self._vectors[key] = fresh[n]
-                if key in self._vectors:
-                    self._vectors.move_to_end(key)
-            while len(self._vectors) > self._cache_size:
-                self._vectors.popitem(last=False)
+        if missing:
+            found.update(zip((s.n for s in missing), self.documents([s.text for s in missing]), strict=True))
         return found
 
     def score(self, segments: Sequence[Segment], sources: Sequence[Citation],
@@ -401,15 +385,17 @@ class Attributor:
         def scored(i: int, bridge: Mapping[str, frozenset[str]]) -> dict[int, Score]:
             return {n: Score(n, d, *shared_terms(mine[i], src_terms[n], bridge)) for n, d in dense[i].items()}
 
+        def unsupported() -> list[int]:
+            return [i for i in claims if best_support(list(out[i].values()), th) is None]
+
         out = {i: scored(i, {}) for i in claims}
-        weak = [i for i in out if best_support(list(out[i].values()), th) is None]
         bridge: Mapping[str, frozenset[str]] = {}
-        if weak and th.bridge <= 1.0:
+        if th.bridge <= 1.0 and (weak := unsupported()):
             bridge = bridge_terms([claims[i] for i in weak], [s.text for s in sources], self.words, th.bridge, ignore)
             out.update({i: scored(i, bridge) for i in weak})
         if th.passage_dense <= 1.0:
             texts = {s.n: s.text for s in sources}
-            for i in (i for i in weak if best_support(list(out[i].values()), th) is None):
+            for i in unsupported():
                 out[i] = self.passage_scores(out[i], qvecs[i], mine[i], texts, bridge)
         return out
 

@@ -28,7 +28,7 @@ class TextVectors:
             found = {t: self._cache[t] for t in set(texts) if t in self._cache}
             for t in found:
                 self._cache.move_to_end(t)
-        missing = sorted(set(texts) - set(found))
+        missing = list(dict.fromkeys(t for t in texts if t not in found))  # first-seen order
         if missing:
             fresh = {t: np.asarray(v, dtype=np.float32)
                      for t, v in zip(missing, self.embedder.embed_documents(missing), strict=True)}
