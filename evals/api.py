@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from evals import golden as gd
+from evals import run_grading as grading_protocol
 from evals.judge import Judge
 from evals.report import (
     Report,
@@ -23,7 +24,6 @@ from evals.report import (
 )
 from evals.results import ProgressCb, SuiteResult
 from evals.run_answers import run_answers
-from evals.run_grading import LabelledAnswer, run_grading
 from evals.run_retrieval import run_retrieval
 from evals.thresholds import THRESHOLDS_PATH, check_thresholds, load_thresholds
 from tutor.ports import ChatLLM
@@ -31,8 +31,7 @@ from tutor.types import BankItem, Filters, Hit, Mode
 
 Suite = Literal["retrieval", "answers", "grading", "smoke", "all"]
 SUITES: tuple[str, ...] = ("retrieval", "answers", "grading", "smoke", "all")
-LABELLED_PATH = gd.DATA_DIR / "labelled_answers.jsonl"
-SMOKE = {"golden": 20, "answers": 2, "grading": 5, "injection": 1, "repeat": 0}
+SMOKE = {"golden": 20, "answers": 2, "grading": 5, "repeat": 1}
 # Each answered golden question costs one answer + five judge steps (~2-4 min on 2 CPU cores), so the
 # answers suite takes a sample by default: the golden file is interleaved by topic, so the first 12
 # items are 12 different topics. ``answers_limit=0`` runs all of them (hours on a CPU).
@@ -105,18 +104,17 @@ def _answers(services: Any, limit: int | None, judge_llm: ChatLLM | None,
                        workers=max(1, services.settings.llm_parallel), progress=progress)
 
 
-def _grading(services: Any, limit: int | None, progress: ProgressCb | None,
-             smoke: bool, extras: dict[str, int]) -> SuiteResult:
+def _grading(services: Any, limit: int | None, progress: ProgressCb | None, smoke: bool,
+             splits: Sequence[str], repeats: int | None) -> SuiteResult:
+    """The grading protocol on evals/data/grading/answers.jsonl (tune and test splits)."""
     from tutor.grading.grader import Grader
 
-    rows = gd._read_jsonl(LABELLED_PATH, LabelledAnswer, "labelled answers")
-    by_id = {i.id: i for i in bank_items(services)}
-    kw = {"n_injection": SMOKE["injection"], "n_repeat": SMOKE["repeat"]} if smoke else {}
-    kw.update(extras)
+    rows = [r for r in grading_protocol.load() if r.split in splits]
     # the follow-up question does not change the score: skip its LLM call
     grader = Grader.from_services(services, llm_follow_up=False)
-    return run_grading(grader, _take(rows, limit), by_id.get,
-                       progress=progress, **kw)
+    n_repeat = SMOKE["repeat"] if smoke else (5 if repeats is None else repeats)
+    return grading_protocol.run_grading(grader, _take(rows, limit), splits=splits, repeats=n_repeat,
+                                        progress=progress)
 
 
 def _judge_llm(services: Any, judge_url: str | None) -> ChatLLM | None:
@@ -130,11 +128,11 @@ def _judge_llm(services: Any, judge_url: str | None) -> ChatLLM | None:
 def run_suite(services: Any, suite: str = "retrieval", limit: int | None = None,
               progress_cb: ProgressCb | None = None, judge: ChatLLM | None = None,
               judge_url: str | None = None, reports_dir: Path | None = None,
-              thresholds_path: Path = THRESHOLDS_PATH, n_injection: int | None = None,
+              thresholds_path: Path = THRESHOLDS_PATH, splits: Sequence[str] = ("tune", "test"),
               n_repeat: int | None = None, answers_limit: int | None = None) -> Report:
     """Run a suite, write reports/<timestamp>/ and return the Report (with delta and failures).
-    ``n_injection`` / ``n_repeat``: how many labelled answers get an appended injection / are
-    graded 3 times in the grading suite (defaults 2 / 1). ``answers_limit``: golden questions the
+    ``splits``: the grading protocol's splits to run (tune and test); ``n_repeat``: answers graded
+    twice to check the score repeats (default 5). ``answers_limit``: golden questions the
     answers suite answers (default ``limit``, else ANSWERS_SAMPLE; 0 = all)."""
     if suite not in SUITES:
         from tutor.errors import InputError
@@ -151,8 +149,8 @@ def run_suite(services: Any, suite: str = "retrieval", limit: int | None = None,
         n_answers = SMOKE["answers"] if smoke else answers_sample(limit, answers_limit)
         results.append(_answers(services, n_answers, judge_llm, progress_cb, notes))
     if suite in ("grading", "all", "smoke"):
-        extras = {k: v for k, v in (("n_injection", n_injection), ("n_repeat", n_repeat)) if v is not None}
-        results.append(_grading(services, SMOKE["grading"] if smoke else limit, progress_cb, smoke, extras))
+        results.append(_grading(services, SMOKE["grading"] if smoke else limit, progress_cb, smoke,
+                                ("tune",) if smoke else splits, n_repeat))
     if results:
         results[0].notes += notes
     return finish_report(services, suite, limit, results, time.perf_counter() - t0,

@@ -126,14 +126,30 @@ def _write(services: Services, store: Store, p: Plan, docs: Sequence[ParsedDocum
     store.delete(p.delete, collection=collection)
 
 
+REVIEWED_RUBRICS = Path(__file__).with_name("rubrics.jsonl")
+
+
 def _save_bank(services: Services, docs: list[ParsedDocument], *, force: bool) -> int:
-    """Build the bank first: it rewrites merged chunks' question_id in place before they are stored."""
+    """Build the bank first (it rewrites merged chunks' question_id in place before they are
+    stored), with every item's rubric (tutor.grading.rubric: the user's, the reviewed, else the
+    notes' structure). Written when the documents changed or the rubrics differ from the saved ones."""
+    from tutor.grading.rubric import attach_rubrics, load_reviewed, load_user
+
     bank = QuestionBank.build(docs)
+    bank.items = attach_rubrics(bank.items, load_reviewed(REVIEWED_RUBRICS),
+                                load_user(services.settings.user_rubrics_path))
     path = services.settings.bank_path
-    if force or not path.exists():
+    if force or not path.exists() or _saved_json(path) != bank.model_dump_json(indent=1):
         path.parent.mkdir(parents=True, exist_ok=True)
         bank.save(path)
     return len(bank.items)
+
+
+def _saved_json(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return ""
 
 
 def ingest_paths(services: Services, paths: Sequence[Path | str], *, rebuild: bool = False,

@@ -82,5 +82,36 @@ class FakeLLM:
         except (json.JSONDecodeError, ValidationError) as err:
             raise LLMOutputError(f"fake output does not match {schema.__name__}: {err}", raw=raw) from err
 
+    def choose(self, messages: list[Message], options: Sequence[str], *, purpose: str) -> dict[str, float]:
+        """The scripted reply read as the option picked ('A') or as probabilities ('{"A": 0.7, ...}'),
+        renormalised over ``options``; anything else is the LLMOutputError a real client raises."""
+        raw = self.complete(messages, purpose=purpose, max_tokens=1).strip()
+        probs = json.loads(raw) if raw.startswith("{") else {raw: 1.0}
+        mass = {o: float(probs.get(o, 0.0)) for o in options}
+        total = sum(mass.values())
+        if total <= 0:
+            raise LLMOutputError(f"fake reply {raw!r} names none of {list(options)}", raw=raw)
+        return {o: m / total for o, m in mass.items()}
+
     def count_tokens(self, text: str) -> int:
         return max(1, len(text) // 3)
+
+
+def reading_llm(follow_up: str = "А что с этим пунктом?") -> FakeLLM:
+    """A fake judge that 'reads': a probe call picks A when the delimited answer contains option A,
+    B when it contains option B, else C ('the text does not say'); other calls get ``follow_up``."""
+
+    def reply(messages: list[Message]) -> str:
+        text = messages[-1]["content"]
+        if "Answer with the letter only." not in text:
+            return follow_up
+        answer = text.split("<<<ANSWER>>>", 1)[1].split("<<</ANSWER>>>", 1)[0].lower()
+        a = re.search(r"^A\) (.*)$", text, re.M)
+        b = re.search(r"^B\) (.*)$", text, re.M)
+        if a and a.group(1).lower() in answer:
+            return "A"
+        if b and b.group(1).lower() in answer:
+            return "B"
+        return "C"
+
+    return FakeLLM(reply)

@@ -1,50 +1,61 @@
-"""Behaviour of the grader with the REAL default models (embedded engine or TUTOR_LLM_BASE_URL):
-a small subset of evals/data/labelled_answers.jsonl — 3 questions x strong / wrong / injection
-+ empty — must meet the issue-5 thresholds, and a repeated grade must be identical."""
+"""The grader with the REAL default models (embedded engine or TUTOR_LLM_BASE_URL) on the first
+three TUNE questions of the grading protocol (evals/data/grading/answers.jsonl; the test split is
+only read by `tutor eval --suite grading`): each question's answers in order, empty = 0, a repeat is
+identical, typed phrasings reach their bank item and an off-bank question none. The figures over
+the whole protocol are in the README (tune and test)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tutor.grading.calibration import load_labelled, run_calibration
+from evals import bank_match
+from evals import run_grading as protocol
 from tutor.grading.grader import Grader
 
-LABELLED = Path(__file__).resolve().parent.parent / "evals" / "data" / "labelled_answers.jsonl"
-QUESTIONS = ("b1cc3a91f8bc", "0530e96f25d4", "2a05504a1df8")  # BPE vs WordPiece, GQA/MQA/MHA, top-k gating
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def report(ingested_services):
-    rows = [r for r in load_labelled(LABELLED)
-            if r.question_id in QUESTIONS and r.label in ("strong", "wrong", "injection", "empty")]
-    assert len(rows) == 12
-    grader = Grader.from_services(ingested_services, llm_follow_up=False)
-    return run_calibration(grader, ingested_services.bank, rows, pairs=False, repeat=1)
+def grader(ingested_services):
+    return Grader.from_services(ingested_services, llm_follow_up=False)
 
 
-@pytest.mark.slow
-def test_thresholds_on_real_model(report) -> None:
-    """Issue-5 thresholds on these 3 questions (all met since 2026-11-22). The full calibration over
-    15 questions is scripts/calibrate_grader.py: all met on 2026-11-30, evening (docs/grading.md)."""
-    by = {s.label: s for s in report.labels}
-    assert by["strong"].min >= 7, report.summary()
-    assert by["wrong"].max <= 3, report.summary()
-    assert by["injection"].max <= 2, report.summary()
-    assert by["empty"].max == 0, report.summary()
-    assert report.pairs_ok == report.pairs_total == 3, report.summary()
+@pytest.fixture(scope="module")
+def graded(grader):
+    tune = [r for r in protocol.load() if r.split == "tune"]
+    first = sorted({r.question_id for r in tune})[:3]
+    rows = [r for r in tune if r.question_id in first]
+    assert len(rows) == 15
+    return protocol.grade_rows(grader, rows)
 
 
-@pytest.mark.slow
-def test_repeat_grading_is_identical(report) -> None:
-    assert report.repeats and report.repeat_identical, report.repeats
+def test_strong_answers_outscore_wrong_ones_and_empty_is_zero(graded) -> None:
+    assert not [r for r in graded if "error" in r], graded
+    for qid in {r["question_id"] for r in graded}:
+        mine = [r for r in graded if r["question_id"] == qid]
+        strong = max(r["score"] for r in mine if r["label"] == "strong")
+        wrong = min(r["score"] for r in mine if r["label"] == "wrong")
+        assert strong > wrong, mine
+    assert all(r["score"] == 0 for r in graded if r["label"] in ("empty", "off_topic")), graded
+    assert protocol.pair_order(graded) >= 0.75, graded
 
 
-@pytest.mark.slow
-def test_free_form_question_is_matched_to_the_bank(ingested_services) -> None:
-    grader = Grader.from_services(ingested_services, llm_follow_up=False)
-    g = grader.grade("Чем отличаются BPE и WordPiece?", "")
-    assert g.score == 0 and "empty" in g.flags
-    g = grader.grade("В чём разница между BPE и WordPiece?", "Не знаю.")
-    assert g.question_id == "b1cc3a91f8bc" and g.score <= 2
+def test_repeat_grading_is_identical(grader, graded) -> None:
+    row = next(r for r in protocol.load() if r.id == graded[0]["id"])
+    again = grader.grade(row.question, row.answer)
+    assert again.score == graded[0]["score"]
+
+
+def test_typed_phrasings_reach_their_bank_item(grader) -> None:
+    rows = [r for r in bank_match.load() if r.split == "tune"][:12]
+    for r in rows:
+        m = grader.match(r.text)
+        if r.bank_id is None:
+            assert m is None, (r.text, m)
+    hits = sum(1 for r in rows if r.bank_id and (m := grader.match(r.text)) and m.item.id == r.bank_id)
+    assert hits >= sum(1 for r in rows if r.bank_id) - 1
+
+
+def test_a_paraphrased_question_is_graded_against_its_bank_item(grader) -> None:
+    g = grader.grade("чем вообще BPE отличается от WordPiece", "")
+    assert g.score == 0 and "empty" in g.flags and g.question_id == "b1cc3a91f8bc"

@@ -3,37 +3,35 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from ingest.bank import QuestionBank
-from tests.fakes import FakeLLM
+from tests.fakes import FakeEmbedder, reading_llm
 from tutor.attempts import AttemptStore
 from tutor.errors import InputError, NotFoundError
 from tutor.grading.grader import Grader
 from tutor.interview import MockInterview, next_level
-from tutor.types import BankItem
+from tutor.types import BankItem, KeyPoint, Probe, Rubric
 
 LEVELS = ("basic", "medium", "killer")
+def rubric(t: str) -> Rubric:
+    return Rubric(key_points=[
+        KeyPoint(text=f"{t} хранит ключи", probe=Probe(question="What is stored?", right="хранит ключи",
+                                                       wrong="хранит градиенты")),
+        KeyPoint(text=f"{t} ускоряет генерацию", probe=Probe(question="What happens to generation?",
+                                                             right="ускоряет генерацию", wrong="замедляет генерацию"))])
+
+
 BANK = QuestionBank(items=[
     BankItem(id=f"{t}-{lv}", topic=t, level=lv, question=f"{t} {lv}: как это работает?",  # type: ignore[arg-type]
-             reference_answer=f"{t} хранит ключи. {t} ускоряет генерацию.",
-             key_points=[f"{t} хранит ключи", f"{t} ускоряет генерацию"], docs=["notes.txt"])
+             reference_answer=f"{t} хранит ключи. {t} ускоряет генерацию.", rubric=rubric(t), docs=["notes.txt"])
     for t in ("RAG", "LoRA") for lv in LEVELS])
 
 
-def llm(verdicts: list[list[str]]) -> FakeLLM:
-    """Each grade call consumes one list of verdicts (prompt numbering)."""
-    queue = list(verdicts)
-
-    def reply(messages: list[dict[str, str]]) -> str:
-        if "Key point 1:" in messages[-1]["content"]:
-            vs = queue.pop(0)
-            return json.dumps({"points": [{"n": i + 1, "verdict": v} for i, v in enumerate(vs)], "red_flags": []})
-        return "А что с ускорением?"
-    return FakeLLM(reply)
+def grader() -> Grader:
+    return Grader(reading_llm("А что с ускорением генерации?"), embedder=FakeEmbedder(dim=1024), bank=BANK)
 
 
 def test_next_level() -> None:
@@ -43,18 +41,17 @@ def test_next_level() -> None:
 
 def test_interview_adapts_drills_down_and_reports(tmp_path: Path) -> None:
     store = AttemptStore(tmp_path / "t.sqlite3")
-    fake = llm([["covered", "covered"], ["covered"], ["partly"], ["covered", "covered"]])
-    session = MockInterview(Grader(fake, bank=BANK), BANK, store, topics=["RAG", "LoRA"], n=3, seed=0)
+    session = MockInterview(grader(), BANK, store, topics=["RAG", "LoRA"], n=3, seed=0)
     q1 = session.current
     assert q1 is not None and q1.level == "basic" and q1.item.topic == "RAG"
     t1 = session.answer("RAG хранит ключи. RAG ускоряет генерацию.")          # 10/10 -> up
     assert t1.grade.score == 10 and t1.next is not None and not t1.next.drill_down
     assert t1.next.level == "medium" and t1.next.item.topic == "LoRA"
-    t2 = session.answer("LoRA хранит все ключи.")                                # 5/10 -> drill-down
-    assert t2.next is not None and t2.next.drill_down and t2.next.text == "А что с ускорением?"
+    t2 = session.answer("LoRA хранит ключи.")                                    # 5/10 -> drill-down
+    assert t2.next is not None and t2.next.drill_down and t2.next.text == "А что с ускорением генерации?"
     assert t2.next.gap == "LoRA ускоряет генерацию"
     t3 = session.answer("LoRA ускоряет генерацию немного.")                    # drill-down graded on the gap only
-    assert [p.point for p in t3.grade.points] == ["LoRA ускоряет генерацию"] and t3.grade.score == 5.0
+    assert [p.point for p in t3.grade.points] == ["LoRA ускоряет генерацию"] and t3.grade.score == 10.0
     assert t3.next is not None and t3.next.item.topic == "RAG" and t3.next.level == "medium"
     session.answer("RAG хранит ключи. RAG ускоряет генерацию.")
     assert session.done
@@ -71,6 +68,6 @@ def test_interview_adapts_drills_down_and_reports(tmp_path: Path) -> None:
 def test_unknown_topic_and_bad_n(tmp_path: Path) -> None:
     store = AttemptStore(tmp_path / "t.sqlite3")
     with pytest.raises(NotFoundError):
-        MockInterview(Grader(llm([]), bank=BANK), BANK, store, topics=["Nope"])
+        MockInterview(grader(), BANK, store, topics=["Nope"])
     with pytest.raises(InputError):
-        MockInterview(Grader(llm([]), bank=BANK), BANK, store, n=0)
+        MockInterview(grader(), BANK, store, n=0)

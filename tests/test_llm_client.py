@@ -390,3 +390,29 @@ def test_no_penalty_fields_when_it_is_off(serve):
     from tutor.settings import Settings
 
     assert LLMClient.from_settings(Settings(), base_url="http://h:1/v1").repetition_penalty == 1.05
+
+
+def logprob_reply(top: list[tuple[str, float]]) -> Reply:
+    return json_reply({"choices": [{"index": 0, "message": {"role": "assistant", "content": top[0][0]},
+                                    "logprobs": {"content": [{"token": top[0][0], "logprob": top[0][1],
+                                                              "top_logprobs": [{"token": t, "logprob": lp}
+                                                                               for t, lp in top]}]},
+                                    "finish_reason": "length"}], "usage": {"prompt_tokens": 9, "completion_tokens": 1}})
+
+
+def test_choose_reads_first_token_probabilities(serve):
+    s = serve([logprob_reply([("A", -0.2), (" B", -2.0), ("a", -3.0), ("The", -4.0)])])
+    probs = client(s.base_url).choose([{"role": "user", "content": "pick"}], ("A", "B", "C"), purpose="t")
+    assert set(probs) == {"A", "B", "C"} and probs["C"] == 0.0
+    assert probs["A"] > 0.8 and abs(sum(probs.values()) - 1.0) < 1e-9
+    body = s.chat_requests()[0]
+    assert body["max_tokens"] == 1 and body["logprobs"] is True and body["top_logprobs"] >= 5
+    assert body["temperature"] == 0.0 and body["cache_prompt"] is False
+
+
+def test_choose_without_logprobs_is_an_output_error(serve):
+    s = serve([chat_reply("A"), logprob_reply([("The", -0.1), ("Sure", -2.0)])])
+    with pytest.raises(LLMOutputError, match="log-probabilities"):
+        client(s.base_url).choose([{"role": "user", "content": "pick"}], ("A", "B"), purpose="t")
+    with pytest.raises(LLMOutputError, match="none of the options"):
+        client(s.base_url).choose([{"role": "user", "content": "pick"}], ("A", "B"), purpose="t")

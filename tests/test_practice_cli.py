@@ -19,16 +19,8 @@ STRONG = "KV-cache хранит keys и values предыдущих токено
 
 
 def _reply(messages: list[dict[str, str]]) -> str:
-    """Every key point covered (quoting the answer), no red flag; key points derived on demand."""
-    text = messages[-1]["content"]
-    if "Key point 1:" in text:
-        n = text.count("Key point ")
-        return json.dumps({"points": [{"n": i, "verdict": "covered", "evidence": STRONG} for i in range(1, n + 1)],
-                           "red_flags": []})
-    if "key facts" in text:
-        return json.dumps({"points": ["KV-cache хранит keys и values предыдущих токенов",
-                                      "Не нужно пересчитывать их при генерации"]})
-    return "А сколько памяти занимает KV-cache?"
+    """Probes: the first option; anything else: a follow-up question."""
+    return "A" if "Answer with the letter only." in messages[-1]["content"] else "А сколько памяти занимает KV-cache?"
 
 
 @pytest.fixture
@@ -66,10 +58,11 @@ def test_grade_batch_writes_one_line_per_input_and_keeps_bad_lines(env: tuple[Pa
     assert {"score", "max_score", "points", "red_flags", "feedback", "follow_up", "flags"} <= set(strong)
     assert strong["score"] == 10 and strong["max_score"] == 10 and strong["points"]
     assert rows["blank"]["score"] == 0 and "empty" in rows["blank"]["flags"]
-    assert rows["inject"]["score"] == 0 and "injection" in rows["inject"]["flags"]
+    assert rows["inject"]["score"] == 0  # says nothing the rubric asks for
     assert "not valid JSON" in rows["4"]["error"] and "question is empty" in rows["noq"]["error"]
-    judged = [m[-1]["content"] for _, m in llm.calls if "Key point 1:" in m[-1]["content"]]
-    assert len(judged) == 1 and STRONG in judged[0]  # blank and injection-only answers: no LLM call
+    # notes without a reviewed rubric: key points from their structure, judged by meaning (no probes)
+    assert strong["points"][0]["point"].startswith("KV-cache хранит keys и values")
+    assert [p for p, _ in llm.calls if p == "grade_probe"] == []
     # without --user nothing is recorded
     prog = json.loads(CliRunner().invoke(app, ["progress", "--json"]).output)
     assert prog["attempts"] == 0

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,27 +10,27 @@ from pathlib import Path
 import pytest
 
 from ingest.bank import QuestionBank
-from tests.fakes import FakeLLM
+from tests.fakes import FakeEmbedder, reading_llm
 from tutor.attempts import AttemptStore
 from tutor.errors import NotFoundError
 from tutor.grading.grader import Grader
 from tutor.quiz import Quiz, order_candidates, resume_pending
-from tutor.types import BankItem
+from tutor.types import BankItem, KeyPoint, Probe, Rubric
 
 
 def item(i: int, topic: str, level: str = "basic") -> BankItem:
     return BankItem(id=f"q{i}", topic=topic, level=level, question=f"Вопрос {i} про {topic}?",  # type: ignore[arg-type]
                     reference_answer=f"{topic} хранит ключи и значения токенов номер {i}.",
-                    key_points=[f"{topic} хранит ключи и значения"])
+                    rubric=Rubric(key_points=[KeyPoint(text=f"{topic} хранит ключи и значения", probe=Probe(
+                        question="What is stored?", right="ключи и значения", wrong="градиенты"))]))
 
 
 BANK = QuestionBank(items=[item(1, "RAG"), item(2, "RAG", "medium"), item(3, "LoRA"), item(4, "LoRA"),
                            BankItem(id="noref", topic="RAG", question="Без ответа?")])
 
 
-def covered_llm() -> FakeLLM:
-    return FakeLLM(lambda m: json.dumps({"points": [{"n": 1, "verdict": "covered"}], "red_flags": []})
-                   if "Key point 1:" in m[-1]["content"] else "Что ещё?")
+def grader() -> Grader:
+    return Grader(reading_llm("Что ещё хранится?"), embedder=FakeEmbedder(dim=1024), bank=BANK)
 
 
 def test_filters_and_no_repeats(tmp_path: Path) -> None:
@@ -55,7 +54,7 @@ def test_submit_records_grades_and_schedules(tmp_path: Path) -> None:
     store = AttemptStore(tmp_path / "t.sqlite3")
     quiz = Quiz(BANK, store, user="anna")
     it = BANK.get("q1")
-    g = quiz.submit(it, "RAG хранит ключи и значения токенов.", Grader(covered_llm(), bank=BANK))
+    g = quiz.submit(it, "RAG хранит ключи и значения токенов.", grader())
     assert g.score == 10.0
     [a] = store.attempts("anna")
     assert a.status == "graded" and a.score == 10.0
@@ -68,5 +67,5 @@ def test_resume_pending_completes_unfinished_attempts(tmp_path: Path) -> None:
     store = AttemptStore(tmp_path / "t.sqlite3")
     store.start("local", "q3", BANK.get("q3").question, "LoRA хранит ключи и значения.", topic="LoRA")
     quiz = Quiz(BANK, store)
-    [g] = resume_pending(store, quiz.scheduler, Grader(covered_llm(), bank=BANK), BANK)
+    [g] = resume_pending(store, quiz.scheduler, grader(), BANK)
     assert g.score == 10.0 and store.pending() == [] and store.attempts()[0].status == "graded"

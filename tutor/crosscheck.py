@@ -22,11 +22,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from tutor.grading.lexicon import NEGATIONS
 from tutor.language import detect_lang
 from tutor.types import Mixup
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+NEGATIONS = frozenset(("не", "нет", "без", "not", "no", "without", "never", "ни"))
 _PART = re.compile(r"[,;]\s+|\(\d\)")  # not at ':' or ' — ': 'AWQ — activation-aware' keeps its subject
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9+]*(?:-[A-Za-z0-9+]+)*")
 _NEGATION = re.compile(rf"\b(?:{'|'.join(sorted(NEGATIONS | {'neither', 'nor'}))})\b|n't\b", re.IGNORECASE)

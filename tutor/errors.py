@@ -59,6 +59,10 @@ class LLMOutputError(LLMError):
         self.attempts = attempts
 
 
+class GradingError(TutorError):
+    """A grade that cannot be computed (no rubric, the model failing): said, never stored as a 0."""
+
+
 class InputError(TutorError):
     """User input is unusable (empty question, unknown question id, file too large...)."""
 

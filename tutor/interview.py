@@ -15,7 +15,7 @@ from tutor.errors import InputError, NotFoundError
 from tutor.grading.schema import Grade
 from tutor.quiz import gradable, submit_answer
 from tutor.scheduler import Scheduler
-from tutor.types import BankItem, Citation, Level
+from tutor.types import BankItem, Citation, KeyPoint, Level
 
 if TYPE_CHECKING:  # pragma: no cover
     from tutor.attempts import AttemptStore
@@ -33,6 +33,15 @@ def next_level(level: Level, score: float) -> Level:
     elif score < DOWN:
         i = max(i - 1, 0)
     return LEVELS[i]
+
+
+def gap_only(item: BankItem, gap: str) -> BankItem:
+    """The item graded on one key point (a drill-down): that point of its rubric, probe kept."""
+    from tutor.grading.sources import rubric_of
+
+    full = rubric_of(item)
+    kept = [p for p in full.key_points if p.text == gap] or [KeyPoint(text=gap)]
+    return item.model_copy(update={"rubric": full.model_copy(update={"key_points": kept, "red_flags": []})})
 
 
 def wants_drill_down(grade: Grade) -> bool:
@@ -108,7 +117,7 @@ class MockInterview:
         q = self.current
         if q is None:
             raise InputError("The interview is over: ask for the report.")
-        rubric = q.item.model_copy(update={"key_points": [q.gap], "red_flags": []}) if q.drill_down else None
+        rubric = gap_only(q.item, q.gap) if q.drill_down else None
         grade = submit_answer(self.attempts, self.scheduler, self.grader, q.item, text, user=self.user,
                               question=q.text, rubric=rubric)
         if not q.drill_down:

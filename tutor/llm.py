@@ -10,7 +10,7 @@ non-OpenAI ``/tokenize`` route that both llama.cpp and vLLM serve.
 from __future__ import annotations
 
 import time
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -21,7 +21,7 @@ from tutor.budget import approx_tokens
 from tutor.errors import LLMError, LLMOutputError, LLMTimeoutError, LLMUnavailableError
 from tutor.llmlog import CallStats, log_call
 from tutor.prompting import STOP, render
-from tutor.replies import json_body, message_text, validate_reply
+from tutor.replies import json_body, message_text, option_probabilities, validate_reply
 from tutor.settings import Settings
 from tutor.sse import StreamState, parse_sse_line
 from tutor.strict_schema import response_format
@@ -29,6 +29,7 @@ from tutor.strict_schema import response_format
 T = TypeVar("T", bound=BaseModel)
 Message = dict[str, str]
 RETRY_STATUS = {429, 500, 502, 503, 504}
+TOP_LOGPROBS = 10
 
 
 class LLMClient:
@@ -118,6 +119,26 @@ class LLMClient:
             result = validate_reply(text, schema, data)
         except ValueError as first:
             result = self._repair(payload, messages, schema, text, first, stats)
+        self._log(stats, messages)
+        return result
+
+    def choose(self, messages: list[Message], options: Sequence[str], *, purpose: str) -> dict[str, float]:
+        """The model's probability of each one-token option (e.g. 'A', 'B', 'C') as its first reply
+        token, from the server's ``top_logprobs``, renormalised over the options. One token is
+        decoded; greedy and uncached, so the same prompt always gives the same numbers."""
+        payload = {**self._payload(messages, 1, 0.0), "logprobs": True, "top_logprobs": TOP_LOGPROBS,
+                   "cache_prompt": False}
+        stats = CallStats(purpose, self.model)
+        _, data = self._chat(payload, stats, messages)
+        try:
+            result = option_probabilities(data, options)
+        except ValueError as err:
+            stats.outcome = "LLMOutputError"
+            self._log(stats, messages)
+            raise LLMOutputError(f"The LLM server returned no usable log-probabilities for '{purpose}': {err}",
+                                 raw=str(data)[:500], attempts=1,
+                                 hint="The server must support `logprobs` / `top_logprobs` "
+                                      "(llama.cpp and vLLM do).") from err
         self._log(stats, messages)
         return result
 

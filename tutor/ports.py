@@ -52,5 +52,10 @@ class ChatLLM(Protocol):
         one repair retry on invalid JSON, then LLMOutputError."""
         ...
 
+    def choose(self, messages: list[Message], options: Sequence[str], *, purpose: str) -> dict[str, float]:
+        """Probability of each one-token option as the first reply token (greedy, from the server's
+        log-probabilities), renormalised over ``options``. Raises LLMOutputError without them."""
+        ...
+
     def count_tokens(self, text: str) -> int:
         ...

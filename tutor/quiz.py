@@ -21,7 +21,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def gradable(item: BankItem) -> bool:
-    return bool((item.reference_answer or item.strong_answer).strip() or item.key_points)
+    """An item whose rubric has a key point (an answer to it can get a score)."""
+    from tutor.grading.sources import rubric_of
+
+    return bool(rubric_of(item).key_points)
 
 
 def order_candidates(pool: list[BankItem], due: list[str], latest: dict[str, tuple[str, float]],

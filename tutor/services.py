@@ -49,6 +49,16 @@ class Services:
 
         return QuestionBank.load(self.settings.bank_path)
 
+    @cached_property
+    def question_index(self) -> Any:
+        """Bank questions and their alternates embedded on their own (tutor.grading.bank_index);
+        cached beside the bank, rebuilt when a question or the embedder changes."""
+        from tutor.grading.bank_index import QuestionIndex
+
+        embedder = self.embedder
+        key = f"{self.settings.embed_model}|{getattr(embedder, 'query_backend', '')}"
+        return QuestionIndex.cached(self.bank.items, embedder.embed_query, self.settings.question_index_path, key)
+
     # --- LLM -----------------------------------------------------------------------------------
     @cached_property
     def llm_base_url(self) -> str:

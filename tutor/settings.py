@@ -133,5 +133,14 @@ class Settings(BaseSettings):
         return self.data_dir / "bank.json"
 
     @property
+    def user_rubrics_path(self) -> Path:
+        """The user's corrected rubrics (``tutor bank rubric``); they survive re-ingest."""
+        return self.data_dir / "rubrics.json"
+
+    @property
+    def question_index_path(self) -> Path:
+        return self.data_dir / "bank.questions.npz"
+
+    @property
     def reports_dir(self) -> Path:
         return Path("reports")

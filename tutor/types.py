@@ -54,6 +54,32 @@ class Hit(BaseModel):
                                                    "checker; never serialised).")
 
 
+class Probe(BaseModel):
+    """A two-option question that checks one key point in a candidate's own words: the LLM reads
+    the candidate's sentences and picks ``right``, ``wrong`` (the point with its relation swapped,
+    reversed or its number changed) or 'not said'. Python compares the pick with ``right``."""
+
+    question: str = Field(description="'Which method merges the most frequent pairs?'")
+    right: str = Field(description="The answer the notes give: 'BPE'.")
+    wrong: str = Field(description="The tempting wrong answer: 'WordPiece'.")
+
+
+class KeyPoint(BaseModel):
+    text: str = Field(description="One fact a strong answer states, in the notes' language.")
+    support: str = Field("", description="The part of the reference answer that states it (verbatim).")
+    origin: Literal["pro", "reference", "strong_answer", "reviewed", "llm", "user"] = "reference"
+    probe: Probe | None = None
+
+
+class Rubric(BaseModel):
+    """What an answer to one bank item is graded against (tutor.grading.rubric builds it)."""
+
+    key_points: list[KeyPoint] = Field(default_factory=list)
+    red_flags: list[str] = Field(default_factory=list)
+    origin: Literal["structure", "reviewed", "llm", "user"] = "structure"
+    ref_hash: str = Field("", description="Hash of the question + reference it was built from.")
+
+
 class BankItem(BaseModel):
     """One interview question with everything needed to quiz and grade it."""
 
@@ -62,6 +88,8 @@ class BankItem(BaseModel):
     level: Level | None = None
     question: str
     question_alt: list[str] = Field(default_factory=list, description="Same question in other docs/languages.")
+    alternates: list[str] = Field(default_factory=list, description="Typed phrasings of the question "
+                                  "(reviewed data, ingest/rubrics.jsonl) for the bank-question index.")
     reference_answer: str = ""
     key_points: list[str] = Field(default_factory=list, description="'What a pro should cover'.")
     key_points_derived: bool = Field(False, description="True if key points were derived by the LLM.")
@@ -71,6 +99,7 @@ class BankItem(BaseModel):
     lang: Lang = "ru"
     docs: list[str] = Field(default_factory=list)
     source_chunk_ids: list[str] = Field(default_factory=list)
+    rubric: Rubric | None = Field(None, description="Built at ingest (tutor.grading.rubric).")
 
 
 class Citation(BaseModel):

@@ -25,6 +25,8 @@ def grade_view(g: Any) -> GradeView:
         red_flags=list(g.red_flags), factual_errors=list(g.factual_errors), feedback=g.feedback,
         model_answer=g.model_answer, citations=list(g.citations), follow_up=g.follow_up,
         gap=g.gaps[0].point if g.gaps else "", lang=g.lang,
+        matched_question=g.matched_question or g.question, rubric_origin=g.rubric_origin,
+        rubric_red_flags=list(g.rubric_red_flags),
     )
 
 

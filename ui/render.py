@@ -76,9 +76,14 @@ def grade_card(g: GradeView | None) -> str:
     points = "".join(_point(p) for p in sorted(g.points, key=lambda p: order[p.verdict]))
     flags = "".join(f"<li class='tutor-flag'>{_p(f)}</li>" for f in g.red_flags)
     errors = "".join(f"<li class='tutor-error'>{_p(e)}</li>" for e in g.factual_errors)
+    avoid = "".join(f"<li>{_p(f)}</li>" for f in g.rubric_red_flags)
+    origin = f" ({escape(g.rubric_origin)} rubric)" if g.rubric_origin else ""
     parts = [
         f"<div class='tutor-grade'><div class='tutor-score'>Score: <b>{g.score:.1f}</b> / {g.max_score:.0f}</div>",
+        f"<div class='tutor-rubric'>Graded against{origin}: {_p(g.matched_question)}</div>"
+        if g.matched_question else "",
         f"<h4>Key points</h4><ul class='tutor-points'>{points}</ul>" if points else "",
+        f"<h4>Red flags to avoid</h4><ul class='tutor-avoid'>{avoid}</ul>" if avoid else "",
         f"<h4>Red flags</h4><ul class='tutor-flags'>{flags}</ul>" if flags else "",
         f"<h4>Factual errors</h4><ul class='tutor-errors'>{errors}</ul>" if errors else "",
         f"<h4>Feedback</h4><div class='tutor-feedback'>{_p(g.feedback)}</div>" if g.feedback else "",

@@ -50,6 +50,9 @@ class GradeView(BaseModel):
     gap: str = Field("", description="The key point the follow-up targets (the biggest gap).")
     lang: str = Field("ru", description="The answer's language (feedback and follow-up are in it).")
     follow_up_pending: bool = Field(False, description="follow_up is a template; the LLM's comes next.")
+    matched_question: str = Field("", description="The bank question the answer was graded against.")
+    rubric_origin: str = Field("", description="Where the key points come from: reviewed | structure | user | llm.")
+    rubric_red_flags: list[str] = Field(default_factory=list, description="The rubric's red flags.")
 
 
 class InterviewView(BaseModel):

@@ -1,4 +1,4 @@
-"""`tutor bank list|show|build|stats`: browse the question bank (settings.bank_path)."""
+"""`tutor bank list|show|rubric|build|stats`: browse the question bank (settings.bank_path)."""
 
 from __future__ import annotations
 
@@ -33,12 +33,23 @@ def _details(item: BankItem) -> str:
     lines += [f"also asked as: {q}" for q in item.question_alt]
     if item.reference_answer:
         lines += ["", "Reference answer:", item.reference_answer]
-    for title, values in (("Key points", item.key_points), ("Red flags", item.red_flags)):
-        if values:
-            lines += ["", f"{title}:", *[f"  - {v}" for v in values]]
+    lines += ["", *rubric_lines(item)]
     if item.weak_answer:
         lines += ["", f"Weak answer: {item.weak_answer}", f"Strong answer: {item.strong_answer}"]
     return "\n".join(lines)
+
+
+def rubric_lines(item: BankItem) -> list[str]:
+    """What an answer to this item is graded against (the rubric built at ingest)."""
+    from tutor.grading.sources import rubric_of
+
+    r = rubric_of(item)
+    lines = [f"Rubric ({r.origin}; an answer is graded against these key points):"]
+    lines += [f"  {n}. {p.text}" + (f"\n     check: {p.probe.question} -> {p.probe.right}" if p.probe else "")
+              for n, p in enumerate(r.key_points, start=1)] or ["  (none: answers to it cannot be graded)"]
+    if r.red_flags:
+        lines += ["Red flags:", *[f"  - {f}" for f in r.red_flags]]
+    return lines
 
 
 def report(docs: list[ParsedDocument], bank: QuestionBank) -> str:
@@ -112,6 +123,44 @@ def register(app: typer.Typer) -> None:
         item = resolve(QuestionBank.load(load_settings().bank_path), item_id)
         echo_json(item) if as_json else typer.echo(_details(item))
 
+    @bank.command("rubric")
+    def rubric_cmd(
+        item_id: str = typer.Argument(..., metavar="ID", help="Question id (or a unique prefix)."),
+        set_file: Path | None = typer.Option(None, "--set", help="Use this JSON rubric for the item from now "
+                                             "on ({\"key_points\": [{\"text\": ...}], \"red_flags\": [...]})."),
+        reset: bool = typer.Option(False, "--reset", help="Drop your rubric for the item (back to the notes')."),
+        as_json: bool = typer.Option(False, "--json", help="Print the rubric as JSON."),
+    ) -> None:
+        """Show or correct the rubric an answer is graded against; your rubric file
+        (<data_dir>/rubrics.json) survives re-ingest."""
+        from ingest.bank import QuestionBank
+        from tutor.grading.rubric import attach_rubrics, load_reviewed, load_user, save_user
+        from tutor.grading.sources import rubric_of
+        from tutor.types import Rubric
+
+        settings = load_settings()
+        qb = QuestionBank.load(settings.bank_path)
+        item = resolve(qb, item_id)
+        if set_file is not None or reset:
+            from ingest.pipeline import REVIEWED_RUBRICS
+
+            user = load_user(settings.user_rubrics_path)
+            if reset:
+                user.pop(item.id, None)
+            else:
+                try:
+                    user[item.id] = Rubric.model_validate_json(Path(set_file).read_text(encoding="utf-8"))  # type: ignore[arg-type]
+                except (OSError, ValueError) as err:
+                    raise InputError(f"Could not read a rubric from {set_file}: {str(err)[:300]}",
+                                     hint="Start from `tutor bank rubric ID --json`.") from err
+                if not user[item.id].key_points:
+                    raise InputError("A rubric needs at least one key point.")
+            save_user(settings.user_rubrics_path, user)
+            qb.items = attach_rubrics(qb.items, load_reviewed(REVIEWED_RUBRICS), user)
+            qb.save(settings.bank_path)
+            item = qb.get(item.id)
+        echo_json(rubric_of(item)) if as_json else typer.echo("\n".join(rubric_lines(item)))
+
     @bank.command("stats")
     def stats_cmd(as_json: bool = typer.Option(False, "--json", help="One JSON document on stdout.")) -> None:
         """Question counts by topic, level and document."""
@@ -141,7 +190,11 @@ def register(app: typer.Typer) -> None:
             typer.secho(f"skipped: {err.user_message()}", err=True, fg=typer.colors.YELLOW)
         if not docs:
             raise InputError("No document could be parsed, so no bank was written.")
+        from ingest.pipeline import REVIEWED_RUBRICS
+        from tutor.grading.rubric import attach_rubrics, load_reviewed, load_user
+
         qb = QuestionBank.build(docs)
+        qb.items = attach_rubrics(qb.items, load_reviewed(REVIEWED_RUBRICS), load_user(settings.user_rubrics_path))
         qb.save(settings.bank_path)
         typer.echo(f"{len(qb.items)} questions from {len(docs)} documents -> {settings.bank_path}")
         if show_report:

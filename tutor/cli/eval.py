@@ -42,6 +42,12 @@ def _print_report(report: Any) -> None:
         typer.secho(f"FAIL {f}", fg=typer.colors.RED, err=True)
 
 
+def _splits(split: str) -> tuple[str, ...]:
+    if split not in ("tune", "test", "both"):
+        raise typer.BadParameter("--split must be tune, test or both")
+    return ("tune", "test") if split == "both" else (split,)
+
+
 def register(app: typer.Typer) -> None:
     sub = typer.Typer(help="Evaluate retrieval, answers and the grader; write reports/.",
                       invoke_without_command=True, no_args_is_help=False)
@@ -63,10 +69,10 @@ def register(app: typer.Typer) -> None:
         data_dir: Path | None = typer.Option(None, help="Override settings.data_dir."),
         llm_timeout: float = typer.Option(600.0, help="Seconds per LLM request: evals are batch jobs "
                                                       "on a shared CPU, so the default is generous."),
-        injections: int | None = typer.Option(None, help="Grading: answers tested with an appended "
-                                                         "injection (default 2)."),
-        repeats: int | None = typer.Option(None, help="Grading: answers graded 3 times for the "
-                                                      "score spread (default 1)."),
+        split: str = typer.Option("both", help="Grading: the protocol's split to run: tune | test | both "
+                                               "(fit on tune; read test once per design change)."),
+        repeats: int | None = typer.Option(None, help="Grading: answers graded twice to check the score "
+                                                      "repeats (default 5)."),
     ) -> None:
         """Run an eval suite (default: retrieval)."""
         if ctx.invoked_subcommand is not None:
@@ -84,7 +90,7 @@ def register(app: typer.Typer) -> None:
         with Services(settings) as services:
             try:
                 report = run_suite(services, suite, limit, cb, judge_url=judge_url, reports_dir=out_dir,
-                                   n_injection=injections, n_repeat=repeats, answers_limit=answers_limit)
+                                   splits=_splits(split), n_repeat=repeats, answers_limit=answers_limit)
             finally:
                 close()
         echo_json(report) if as_json else _print_report(report)

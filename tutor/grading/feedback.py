@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import re
+
+from tutor.grading.checks import content_words
 from tutor.grading.schema import PointResult
 from tutor.types import Citation
 
@@ -12,12 +15,10 @@ _T = {
         "contradicted": "Противоречит эталону", "errors": "Фактические ошибки",
         "red_flags": "Красные флаги", "score": "Оценка",
         "truncated": "Ответ был длиннее {n} символов и обрезан; оценена только первая часть.",
-        "injection": "Указания проверяющему в ответе проигнорированы и не оценивались.",
-        "off_topic": "Ответ почти не относится к вопросу, поэтому оценка ограничена.",
-        "copied_question": "Ответ в основном повторяет вопрос, поэтому оценка ограничена.",
-        "no_reference": "Вопроса нет в банке: ответ сравнивался с найденными заметками.",
+        "matched": "Оценено по вопросу банка: «{q}».",
+        "no_bank_match": "Такого вопроса нет в банке: ответ сравнивался с ближайшими заметками («{q}»).",
+        "term_list": "Список терминов без утверждений не раскрывает ни одного пункта: скажите, что и как связано.",
         "empty": "Ответ пустой — 0 баллов.",
-        "conflict": "В ответе есть утверждение, противоречащее эталону, поэтому оценка ограничена.",
         "follow_up_gap": "Уточните, пожалуйста: {point}",
         "follow_up_contra": "Вы сказали: «{quote}». Уверены? Поясните ещё раз этот момент.",
         "follow_up_deeper": "Хорошо. А как это проявляется на практике: какие компромиссы и цифры вы бы назвали?",
@@ -27,12 +28,10 @@ _T = {
         "contradicted": "Contradicts the reference", "errors": "Factual errors",
         "red_flags": "Red flags", "score": "Score",
         "truncated": "The answer was longer than {n} characters and was truncated; only the first part was graded.",
-        "injection": "Instructions to the grader inside the answer were ignored and not graded.",
-        "off_topic": "The answer is mostly unrelated to the question, so the score is capped.",
-        "copied_question": "The answer mostly repeats the question, so the score is capped.",
-        "no_reference": "The question is not in the bank: the answer was compared with the retrieved notes.",
+        "matched": "Graded against the bank question: \"{q}\".",
+        "no_bank_match": "This question is not in the bank: the answer was compared with the nearest notes (\"{q}\").",
+        "term_list": "A list of terms states nothing, so it covers no key point: say what relates to what and how.",
         "empty": "The answer is empty: 0 points.",
-        "conflict": "The answer states something the reference contradicts, so the score is capped.",
         "follow_up_gap": "Could you elaborate on this: {point}",
         "follow_up_contra": "You said: \"{quote}\". Are you sure? Please explain that part again.",
         "follow_up_deeper": "Good. How does this play out in practice: which trade-offs and numbers would you name?",
@@ -45,11 +44,13 @@ def text(lang: str, key: str, **kw: object) -> str:
 
 
 def build_feedback(lang: str, score: float, points: list[PointResult], red_flags: list[str],
-                   errors: list[str], flags: list[str], max_chars: int = 0) -> str:
+                   errors: list[str], flags: list[str], max_chars: int = 0, *, matched: str = "") -> str:
     """Markdown feedback in the candidate's language: notices, then one line per key point."""
     lines = [f"**{text(lang, 'score')}: {score:g}/10**"]
+    if matched:
+        lines.append(text(lang, "no_bank_match" if "no_bank_match" in flags else "matched", q=matched))
     for flag in flags:
-        if flag in ("truncated", "injection", "off_topic", "copied_question", "no_reference", "empty", "conflict"):
+        if flag in ("truncated", "empty", "term_list"):
             lines.append(text(lang, flag, n=max_chars))
     for p in points:
         quote = f" — «{p.evidence}»" if p.evidence else ""
@@ -79,6 +80,24 @@ def template_follow_up(lang: str, points: list[PointResult]) -> str:
     if gap.verdict == "contradicted" and gap.evidence:
         return text(lang, "follow_up_contra", quote=gap.evidence)
     return text(lang, "follow_up_gap", point=gap.point)
+
+
+_PREAMBLE = re.compile(r"^(вот|here|sure|конечно|follow-?up|вопрос|question)\b[^?]*?:\s*", re.IGNORECASE)
+
+
+def real_question(reply: str, point: str) -> str:
+    """The LLM's follow-up when it is a real question about ``point``: its first line with a
+    question mark, no preamble ('Вот вопрос:'), at most 250 chars, sharing a content word with the
+    point. '' otherwise (the caller uses the template).
+    'Вот вопрос для вас: Как GQA влияет на KV-кэш?' with point 'GQA уменьшает KV-кэш' -> 'Как GQA влияет на KV-кэш?'"""
+    for line in reply.strip().strip('"').splitlines():
+        line = _PREAMBLE.sub("", line.strip().strip('"«»*'))
+        if not line:
+            continue
+        if not line.endswith("?") or len(line) > 250 or ":" in line[:-1]:
+            return ""
+        return line if content_words(line) & content_words(point) else ""
+    return ""
 
 
 def model_answer(reference: str, citations: list[Citation]) -> str:

@@ -1,68 +1,27 @@
-"""Grading data: what the LLM returns (``Judgement``) and what the app shows (``Grade``).
-
-Pure pydantic: the LLM judges each key point; Python (``tutor.grading.score``) turns the verdicts
-into the 0-10 score.
+"""Grading data: what the app shows (``Grade``). The LLM's per-point readings are numbers
+(tutor.grading.judge); Python (``tutor.grading.score``) turns the verdicts into the 0-10 score.
+Pure pydantic.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, Field
 
 from tutor.types import Citation, Lang, Level
 
 Verdict = Literal["covered", "partly", "missed", "contradicted"]
 
 
-# --- LLM output (JSON schema sent to the server; keep it small: every token costs decode time) ---
-# Python pairs every key point / red flag with the answer sentences closest to it (the evidence);
-# the model only judges each pair, a task a small model does far better than finding evidence.
-class PointJudgement(BaseModel):
-    n: int = Field(description="Key point number.")
-    verdict: Verdict
-
-
-class FlagJudgement(BaseModel):
-    n: int = Field(description="Red flag number.")
-    shown: bool
-
-
-class Judgement(BaseModel):
-    points: list[PointJudgement]
-    red_flags: list[FlagJudgement] = Field(default_factory=list)
-
-
-@lru_cache(maxsize=64)
-def judgement_schema(n_points: int, n_flags: int) -> type[Judgement]:
-    """Judgement whose JSON schema asks for exactly one verdict per pair (``minItems`` =
-    ``maxItems``), so the constrained decoder can neither stop early (a missing verdict would read
-    as 'missed') nor ramble on past the last pair (extra items from a server that
-    ignores maxItems are tolerated: unknown numbers are dropped by ``renumber``)."""
-    return create_model(  # type: ignore[no-any-return]
-        f"Judgement_{n_points}_{n_flags}", __base__=Judgement,
-        points=(list[PointJudgement], Field(json_schema_extra={"minItems": n_points, "maxItems": n_points})),
-        red_flags=(list[FlagJudgement], Field(default_factory=list, json_schema_extra={"maxItems": n_flags})))
-
-
-class PairCheck(BaseModel):
-    """LLM output for one (reference statement, candidate statement) pair the checks could not decide."""
-
-    relation: Literal["agree", "contradict", "unrelated"]
-
-
-class KeyPoints(BaseModel):
-    """LLM output when deriving key points from a reference answer."""
-
-    points: list[str] = Field(description="3-5 short facts a strong answer must state.")
-
-
 # --- what the app sees ---------------------------------------------------------------------------
 class PointResult(BaseModel):
     point: str
     verdict: Verdict
-    evidence: str = Field("", description="Exact quote from the candidate's answer, '' if none.")
+    evidence: str = Field("", description="The candidate's sentences judged for this point, '' if none.")
+    similarity: float | None = Field(None, description="Cosine of the point and its closest answer sentence.")
+    probe: dict[str, float] = Field(default_factory=dict, description="The judge's P(right), P(wrong), "
+                                    "P(not said) and number of calls, when the point has a probe.")
 
 
 class Grade(BaseModel):
@@ -82,6 +41,11 @@ class Grade(BaseModel):
     follow_up: str = ""
     flags: list[str] = Field(default_factory=list)
     lang: Lang = "ru"
+    matched_question: str = Field("", description="The bank phrasing the typed question was matched to.")
+    match: str = Field("", description="given | same_text | matched | nearest_notes")
+    match_score: float | None = None
+    rubric_origin: str = Field("", description="structure | reviewed | llm | user")
+    rubric_red_flags: list[str] = Field(default_factory=list, description="The rubric's red flags (shown).")
     timings: dict[str, float] = Field(default_factory=dict)
 
     def batch_line(self, id: str) -> dict[str, Any]:

@@ -1,55 +1,34 @@
-"""What a grade is measured against: the bank item (given, matched by question text, or found by
-retrieval) or, for a free-form question, the retrieved notes alone. No heavy imports."""
+"""What a grade is measured against: the bank item (given, the same question text, or any
+phrasing through the bank-question index) or, for a question the bank does not hold, the rubric
+of the best retrieved Q/A or rubric chunk — and the grade says which. No heavy imports."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from tutor.errors import InputError, NotFoundError, TutorError
-from tutor.grading.checks import detect_lang, normalize
+from tutor.errors import NotFoundError, TutorError
+from tutor.grading.checks import normalize
+from tutor.grading.rubric import structure_rubric
 from tutor.ports import Searcher
-from tutor.types import BankItem, Citation, Hit
-
-MATCH_SIMILARITY = 0.75   # dense cosine of the question to a bank question's chunk to reuse its rubric
-CONTEXT_CHARS = 1200
+from tutor.types import BankItem, Citation, Hit, Rubric
 
 
 @dataclass
 class Sources:
-    item: BankItem | None            # the bank item, None for a free-form question
-    rubric: BankItem                 # what key points come from (the item, or a pseudo-item of context)
+    item: BankItem              # the bank item (or a pseudo-item built from a retrieved chunk)
+    rubric: Rubric
+    how: str                    # 'given' | 'same_text' | 'matched' | 'nearest_notes'
+    match_score: float | None = None
+    matched_question: str = ""  # the bank phrasing the typed question was matched to
     citations: list[Citation] = field(default_factory=list)
-    flags: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # texts of all retrieved hits (the mix-up check)
 
     @property
-    def reference(self) -> str:
-        return self.rubric.reference_answer or self.rubric.strong_answer
-
-    lang: str = "ru"
-
-    @property
-    def key_points(self) -> list[str]:
-        if self.rubric.key_points_derived:  # one language already; no RU/EN duplicates to drop
-            return self.rubric.key_points
-        return in_language(self.rubric.key_points, self.lang)
-
-    @property
-    def red_flags(self) -> list[str]:
-        return in_language(self.rubric.red_flags, self.lang)
+    def in_bank(self) -> bool:
+        return self.how != "nearest_notes"
 
 
-def in_language(lines: list[str], lang: str) -> list[str]:
-    """Items merged from RU and EN documents carry each point twice: keep the answer's language
-    when both are present. ['А', 'B'] with 'ru' -> ['А']; a single-language list is kept."""
-    mine = [x for x in lines if detect_lang(x) == lang]
-    other = [x for x in lines if detect_lang(x) != lang]
-    return mine if mine and other else lines
-
-
-def match_bank(question: str, bank: Any) -> BankItem | None:
+def same_text(question: str, bank: Any) -> BankItem | None:
     """Exact match on the normalised question text (or one of its alternative phrasings)."""
     if bank is None:
         return None
@@ -60,51 +39,53 @@ def match_bank(question: str, bank: Any) -> BankItem | None:
     return None
 
 
-def _from_hits(hits: list[Hit], bank: Any) -> BankItem | None:
+def rubric_of(item: BankItem) -> Rubric:
+    return item.rubric if item.rubric is not None else structure_rubric(item)
+
+
+def citations_for(item: BankItem) -> list[Citation]:
+    if not item.docs:
+        return []
+    return [Citation(n=1, chunk_id=(item.source_chunk_ids or [""])[0], doc=item.docs[0],
+                     section=item.topic, text=item.reference_answer or item.strong_answer)]
+
+
+def resolve(question: str, item: BankItem | None, bank: Any, match: Any, searcher: Searcher | None) -> Sources:
+    """``match``: typed question -> tutor.grading.bank_index.Match | None (the question index)."""
+    if item is not None:
+        return Sources(item, rubric_of(item), "given", citations=citations_for(item))
+    found = same_text(question, bank)
+    if found is not None:
+        return Sources(found, rubric_of(found), "same_text", 1.0, found.question, citations_for(found))
+    m = match(question) if match is not None else None
+    if m is not None:
+        return Sources(m.item, rubric_of(m.item), "matched", m.score, m.text, citations_for(m.item))
+    return _nearest_notes(question, bank, searcher)
+
+
+def _nearest_notes(question: str, bank: Any, searcher: Searcher | None) -> Sources:
+    """The best retrieved Q/A or rubric chunk: its bank item's rubric, else a rubric built the same
+    clean way from the chunk's text."""
+    if searcher is None:
+        raise NotFoundError(f"'{question}' is not in the question bank and there are no notes to grade against.",
+                            hint="Run `tutor ingest`, or pick a question from `tutor bank list`.")
+    try:
+        hits: list[Hit] = searcher.search(question, k=5)
+    except TutorError:
+        raise
+    hits = [h for h in hits if h.chunk.kind in ("qa", "rubric", "interview")] or hits
     for h in hits:
-        close = h.dense_score is None or h.dense_score >= MATCH_SIMILARITY
-        if h.chunk.question_id and close and bank is not None:
+        if h.chunk.question_id and bank is not None:
             try:
-                return bank.get(h.chunk.question_id)  # type: ignore[no-any-return]
+                it = bank.get(h.chunk.question_id)
             except NotFoundError:
                 continue
-    return None
-
-
-def _citations(hits: list[Hit], item: BankItem | None) -> list[Citation]:
-    own = [h for h in hits if item and h.chunk.question_id == item.id] or hits[:2]
-    out = [Citation(n=i, chunk_id=h.chunk.chunk_id, doc=h.chunk.doc, section=h.chunk.section, text=h.chunk.text)
-           for i, h in enumerate(own[:2], start=1)]
-    if not out and item and item.docs:
-        out = [Citation(n=1, chunk_id=(item.source_chunk_ids or [""])[0], doc=item.docs[0], section=item.topic,
-                        text=item.reference_answer)]
-    return out
-
-
-def resolve_sources(question: str, item: BankItem | None, bank: Any, searcher: Searcher | None,
-                    context: list[Hit] | None) -> Sources:
-    item = item or match_bank(question, bank)
-    hits = list(context or [])
-    if not hits and searcher is not None:
-        try:
-            hits = searcher.search(item.question if item else question, k=5)
-        except TutorError:
-            if item is None:
-                raise
-            hits = []  # a bank item is gradable without retrieval; only citations are lost
-    if item is None:
-        item = _from_hits(hits, bank)
-    if item is not None and (item.reference_answer or item.strong_answer).strip():
-        return Sources(item=item, rubric=item, citations=_citations(hits, item), notes=_texts(hits))
+            return Sources(it, rubric_of(it), "nearest_notes", h.dense_score, it.question, citations_for(it))
     if not hits:
-        raise InputError(f"Nothing to grade against: '{question}' is not in the question bank and no notes "
-                         "were retrieved for it.", hint="Run `tutor ingest`, or pick a bank question.")
-    text = "\n".join(h.chunk.text for h in hits[:2])[:CONTEXT_CHARS]
-    pseudo = BankItem(id="ctx-" + hashlib.sha256(text.encode()).hexdigest()[:12], topic=hits[0].chunk.topic,
-                      question=question, reference_answer=text)
-    return Sources(item=None, rubric=pseudo, citations=_citations(hits, None), flags=["no_reference"],
-                   notes=_texts(hits))
-
-
-def _texts(hits: list[Hit]) -> list[str]:
-    return [h.chunk.text for h in hits]
+        raise NotFoundError(f"'{question}' is not in the question bank and no notes were retrieved for it.",
+                            hint="Run `tutor ingest`, or pick a question from `tutor bank list`.")
+    c = hits[0].chunk
+    pseudo = BankItem(id="notes-" + c.chunk_id[:12], topic=c.topic, question=c.question or question,
+                      reference_answer=c.text, lang=c.lang, docs=[c.doc], source_chunk_ids=[c.chunk_id])
+    cite = [Citation(n=1, chunk_id=c.chunk_id, doc=c.doc, section=c.section, text=c.text)]
+    return Sources(pseudo, structure_rubric(pseudo), "nearest_notes", hits[0].dense_score, pseudo.question, cite)
