@@ -69,3 +69,16 @@ def test_resume_pending_completes_unfinished_attempts(tmp_path: Path) -> None:
     quiz = Quiz(BANK, store)
     [g] = resume_pending(store, quiz.scheduler, grader(), BANK)
     assert g.score == 10.0 and store.pending() == [] and store.attempts()[0].status == "graded"
+
+
+def test_a_grade_that_cannot_be_computed_is_not_stored_as_a_zero(tmp_path: Path) -> None:
+    from tests.fakes import FakeLLM
+    from tutor.errors import GradingError
+
+    store = AttemptStore(tmp_path / "t.sqlite3")
+    quiz = Quiz(BANK, store, user="anna")
+    broken = Grader(FakeLLM("no letter at all"), embedder=FakeEmbedder(dim=1024), bank=BANK)
+    with pytest.raises(GradingError):
+        quiz.submit(BANK.get("q1"), "RAG хранит ключи и значения токенов.", broken)
+    [a] = store.attempts("anna")
+    assert a.status == "failed" and a.score is None and store.cards("anna") == []
