@@ -177,6 +177,9 @@ def ingest_paths(services: Services, paths: Sequence[Path | str], *, rebuild: bo
     elif bank_changed:
         collection = store.ensure(int(services.embedder.dim)) if p.upsert or not store.exists() else store.alias
         _write(services, store, p, docs, collection, progress=progress)
+    if items and (bank_changed or not services.settings.question_index_path.exists()):
+        services.forget_bank()
+        services.question_index  # noqa: B018 - embeds the bank's phrasings now, not at the first grade
     return IngestReport(
         docs_added=p.added, docs_changed=p.changed, docs_unchanged=p.unchanged, docs_removed=p.removed,
         chunks_upserted=len(p.upsert), chunks_deleted=len(p.delete), chunks_total=store.count(),

@@ -49,6 +49,11 @@ class Services:
 
         return QuestionBank.load(self.settings.bank_path)
 
+    def forget_bank(self) -> None:
+        """After an ingest rewrote the bank: the next use reloads it and its question index."""
+        for name in ("bank", "question_index"):
+            self.__dict__.pop(name, None)
+
     @cached_property
     def question_index(self) -> Any:
         """Bank questions and their alternates embedded on their own (tutor.grading.bank_index);

@@ -229,7 +229,9 @@ class ServicesBackend:
         progress("ingest", 0, 1)
         with self._search:  # no searches while the store is rewritten
             report = ingest_paths(self.services, folders, progress=True)
-            self.services.__dict__.pop("bank", None)  # reload the rebuilt question bank
+            self.services.forget_bank()  # reload the rebuilt question bank and its question index
+            for key in [k for k in self.__dict__ if k.startswith("_grader_obj_")]:
+                del self.__dict__[key]  # graders built on the old bank
         progress("ingest", 1, 1)
         errors = f" Problems: {'; '.join(report.errors)}" if report.errors else ""
         return f"{report.summary()}.{errors}"
