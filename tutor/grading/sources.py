@@ -20,7 +20,7 @@ class Sources:
     rubric: Rubric
     how: str                    # 'given' | 'same_text' | 'matched' | 'nearest_notes'
     match_score: float | None = None
-    matched_question: str = ""  # the bank phrasing the typed question was matched to
+    matched_question: str = ""  # the bank question the typed question was matched to
     citations: list[Citation] = field(default_factory=list)
 
     @property
@@ -59,7 +59,7 @@ def resolve(question: str, item: BankItem | None, bank: Any, match: Any, searche
         return Sources(found, rubric_of(found), "same_text", 1.0, found.question, citations_for(found))
     m = match(question) if match is not None else None
     if m is not None:
-        return Sources(m.item, rubric_of(m.item), "matched", m.score, m.text, citations_for(m.item))
+        return Sources(m.item, rubric_of(m.item), "matched", m.score, m.item.question, citations_for(m.item))
     return _nearest_notes(question, bank, searcher)
 
 
