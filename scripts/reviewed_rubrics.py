@@ -27,7 +27,8 @@ def _rows(path: str) -> dict[str, dict]:
 
 def main(rubrics: str, probes: str, alternates: str) -> None:
     rub, prb, alt = _rows(rubrics), _rows(probes), _rows(alternates)
-    bank = Services().bank
+    with Services() as services:
+        bank = services.bank
     out, dropped = [], 0
     for item in bank.items:
         r = rub.get(item.id)

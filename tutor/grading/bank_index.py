@@ -54,8 +54,7 @@ class QuestionIndex:
     @classmethod
     def build(cls, items: Sequence[BankItem], encode: Callable[[str], list[float]]) -> QuestionIndex:
         texts, owners = cls.phrasings(items)
-        vectors = np.array([encode(t) for t in texts], dtype=np.float32).reshape(len(texts), -1)
-        return cls(items, texts, owners, vectors)
+        return cls(items, texts, owners, _embed(texts, encode))
 
     @classmethod
     def cached(cls, items: Sequence[BankItem], encode: Callable[[str], list[float]], path: Path | None,
@@ -70,7 +69,7 @@ class QuestionIndex:
                         return cls(items, texts, owners, data["vectors"])
             except (OSError, ValueError, KeyError) as err:
                 log.warning("bank question index %s unreadable (%s); rebuilding", path, err)
-        index = cls.build(items, encode)
+        index = cls(items, texts, owners, _embed(texts, encode))
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(path.name + ".tmp.npz")
@@ -97,3 +96,7 @@ class QuestionIndex:
         """The bank item a typed question asks, or None when no phrasing is close enough."""
         top = self.nearest(vector, 1)
         return top[0] if top and top[0].score >= min_score else None
+
+
+def _embed(texts: list[str], encode: Callable[[str], list[float]]) -> np.ndarray:
+    return np.array([encode(t) for t in texts], dtype=np.float32).reshape(len(texts), -1)

@@ -33,7 +33,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from tutor.services import Services
 
 # A key point without a probe (a rubric built from structure alone) is covered when the answer's
-# closest sentence is at least this close to it; it cannot be contradicted. Tune split, docs/grading.md.
+# closest sentence is at least this close to it; it cannot be contradicted. NOT yet measured: every
+# protocol question has a reviewed rubric with probes, so no held-out figure covers this path.
 COVER_MIN = 0.70
 _VERDICT: dict[str, Verdict] = {"supports": "covered", "contradicts": "contradicted", "unrelated": "missed"}
 

@@ -27,7 +27,9 @@ OPTIONS = ("A", "B", "C")
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Set on the tune split of evals/data/grading/answers.jsonl (`tutor eval --suite grading`)."""
+    """``margin`` and ``unrelated_at`` were swept on the tune split by replaying the stored readings
+    (margin 0.0-0.3, unrelated_at 0.4-1.0; 0.10 / 0.50 kept, docs/grading.md); ``swap_below`` is a
+    first choice, not swept (changing it needs new model calls)."""
 
     swap_below: float = 0.35   # |P(right) - P(wrong)| under this: ask again with the options swapped
     margin: float = 0.10       # the lead a side needs over the other to count

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from tutor.grading.schema import PointResult, Verdict
 
-# What a contradicted point costs beside the point itself: set on the tune split (docs/grading.md).
+# What a contradicted point costs beside the point itself: 0.5 vs 1.0 replayed on the tune split
+# (docs/grading.md); 0.5 kept.
 CONTRADICTION = 0.5
 WEIGHT: dict[Verdict, float] = {"covered": 1.0, "partly": 0.5, "missed": 0.0, "contradicted": -CONTRADICTION}
 

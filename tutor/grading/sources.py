@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tutor.errors import NotFoundError, TutorError
+from tutor.errors import NotFoundError
 from tutor.grading.checks import normalize
 from tutor.grading.rubric import structure_rubric
 from tutor.ports import Searcher
@@ -69,10 +69,7 @@ def _nearest_notes(question: str, bank: Any, searcher: Searcher | None) -> Sourc
     if searcher is None:
         raise NotFoundError(f"'{question}' is not in the question bank and there are no notes to grade against.",
                             hint="Run `tutor ingest`, or pick a question from `tutor bank list`.")
-    try:
-        hits: list[Hit] = searcher.search(question, k=5)
-    except TutorError:
-        raise
+    hits: list[Hit] = searcher.search(question, k=5)
     hits = [h for h in hits if h.chunk.kind in ("qa", "rubric", "interview")] or hits
     for h in hits:
         if h.chunk.question_id and bank is not None:
