@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from evals import golden as gd
+from evals import run_answer_set as answer_protocol
 from evals import run_grading as grading_protocol
 from evals.judge import Judge
 from evals.report import (
@@ -29,11 +30,11 @@ from evals.thresholds import THRESHOLDS_PATH, check_thresholds, load_thresholds
 from tutor.ports import ChatLLM
 from tutor.types import BankItem, Filters, Hit, Mode
 
-Suite = Literal["retrieval", "answers", "grading", "smoke", "all"]
-SUITES: tuple[str, ...] = ("retrieval", "answers", "grading", "smoke", "all")
-SMOKE = {"golden": 20, "answers": 2, "grading": 5, "repeat": 1}
-# Each answered golden question costs one answer + five judge steps (~2-4 min on 2 CPU cores), so the
-# answers suite takes a sample by default: the golden file is interleaved by topic, so the first 12
+Suite = Literal["retrieval", "answers", "ragas", "grading", "smoke", "all"]
+SUITES: tuple[str, ...] = ("retrieval", "answers", "ragas", "grading", "smoke", "all")
+SMOKE = {"golden": 20, "answers": 3, "grading": 5, "repeat": 1}
+# Each RAGAS-scored golden question costs one answer + five judge steps (~2-4 min on 2 CPU cores), so
+# the ragas suite takes a sample by default: the golden file is interleaved by topic, so the first 12
 # items are 12 different topics. ``answers_limit=0`` runs all of them (hours on a CPU).
 ANSWERS_SAMPLE = 12
 
@@ -91,6 +92,22 @@ def _retrieval(services: Any, limit: int | None, progress: ProgressCb | None,
                          progress=progress)
 
 
+def _answer_set(services: Any, limit: int | None, judge_llm: ChatLLM | None, progress: ProgressCb | None,
+                splits: Sequence[str], judge: bool) -> SuiteResult:
+    """The answering protocol on evals/data/answers/questions.jsonl (tune and test splits); with
+    ``judge``, the RAGAS faithfulness judge is also run on the hand-labelled claims and its
+    agreement with the hand labels reported."""
+    rows = [r for r in answer_protocol.load() if r.split in splits]
+    searcher = LockedSearcher(services.retriever, threading.Lock())
+    tutor = services.tutor(searcher)
+    labels = answer_protocol.load_labels()
+    result = answer_protocol.run_answer_set(tutor, _take(rows, limit), splits=splits, labels=labels,
+                                            progress=progress)
+    if judge and labels:
+        answer_protocol.judge_agreement(Judge(judge_llm or services.llm), result, labels)
+    return result
+
+
 def _answers(services: Any, limit: int | None, judge_llm: ChatLLM | None,
              progress: ProgressCb | None, notes: list[str]) -> SuiteResult:
     all_golden = _golden(services, notes)
@@ -98,7 +115,7 @@ def _answers(services: Any, limit: int | None, judge_llm: ChatLLM | None,
     notes.append(f"answers suite: {len(golden)} of {len(all_golden)} golden questions "
                  f"({len({g.topic for g in golden})} topics)")
     searcher = LockedSearcher(services.retriever, threading.Lock())
-    tutor = services.tutor(searcher)  # the same pipeline as `tutor ask`, citation checker included
+    tutor = services.tutor(searcher)  # the same pipeline as `tutor ask`
     judge = Judge(judge_llm or services.llm)
     return run_answers(tutor, judge, services.embedder, golden,
                        workers=max(1, services.settings.llm_parallel), progress=progress)
@@ -129,11 +146,12 @@ def run_suite(services: Any, suite: str = "retrieval", limit: int | None = None,
               progress_cb: ProgressCb | None = None, judge: ChatLLM | None = None,
               judge_url: str | None = None, reports_dir: Path | None = None,
               thresholds_path: Path = THRESHOLDS_PATH, splits: Sequence[str] = ("tune", "test"),
-              n_repeat: int | None = None, answers_limit: int | None = None) -> Report:
+              n_repeat: int | None = None, answers_limit: int | None = None, judge_claims: bool = True) -> Report:
     """Run a suite, write reports/<timestamp>/ and return the Report (with delta and failures).
     ``splits``: the grading protocol's splits to run (tune and test); ``n_repeat``: answers graded
     twice to check the score repeats (default 5). ``answers_limit``: golden questions the
-    answers suite answers (default ``limit``, else ANSWERS_SAMPLE; 0 = all)."""
+    ragas suite answers (default ``limit``, else ANSWERS_SAMPLE; 0 = all). ``judge_claims``: the answers
+    suite also runs the RAGAS judge on the hand-labelled claims (agreement with the hand labels)."""
     if suite not in SUITES:
         from tutor.errors import InputError
 
@@ -146,8 +164,10 @@ def run_suite(services: Any, suite: str = "retrieval", limit: int | None = None,
     if suite in ("retrieval", "all", "smoke"):
         results.append(_retrieval(services, limit, progress_cb, SMOKE["golden"] if smoke else None, notes))
     if suite in ("answers", "all", "smoke"):
-        n_answers = SMOKE["answers"] if smoke else answers_sample(limit, answers_limit)
-        results.append(_answers(services, n_answers, judge_llm, progress_cb, notes))
+        results.append(_answer_set(services, SMOKE["answers"] if smoke else limit, judge_llm, progress_cb,
+                                   ("tune",) if smoke else splits, judge_claims and not smoke))
+    if suite in ("ragas", "all"):
+        results.append(_answers(services, answers_sample(limit, answers_limit), judge_llm, progress_cb, notes))
     if suite in ("grading", "all", "smoke"):
         results.append(_grading(services, SMOKE["grading"] if smoke else limit, progress_cb, smoke,
                                 ("tune",) if smoke else splits, n_repeat))
@@ -187,7 +207,7 @@ def finish_report(services: Any, suite: str, limit: int | None, results: list[Su
     for r in results:
         if r.suite == "retrieval":
             report.plots += plots.retrieval_bars(r, report.path)
-        elif r.suite == "answers":
+        elif r.suite == "ragas":
             from evals.answer_eval import EMBED_METRICS, LLM_METRICS
 
             report.plots += plots.metric_distributions(r, [*LLM_METRICS, *EMBED_METRICS], report.path)

@@ -1,4 +1,4 @@
-"""Answers suite: ask the tutor each golden question, then score the answer with the RAGAS-style
+"""RAGAS suite: ask the tutor each golden question, then score the answer with the RAGAS-style
 LLM metrics and the non-LLM variants. Items run on ``workers`` threads (the LLM server has parallel
 slots); the searcher and embedder are shared behind a lock."""
 
@@ -61,7 +61,7 @@ def evaluate_item(item: GoldenItem, tutor: StreamingTutor, judge: Judge | None,
         row["error"] = f"answering failed: {type(err).__name__}: {err}"
         return row
     row.update(answer=answer.text, covered=answer.covered, n_sources=len(sources),
-               n_citations=len(answer.citations), citation_check=answer.citation_check,
+               n_citations=len(answer.citations), notes_origin=answer.notes_origin, removed=len(answer.removed),
                answer_s=round(time.perf_counter() - t0, 2))
     row["contexts"] = [s.text[:CHUNK_CHARS] for s in sources]
     row["context_ids"] = [s.chunk_id for s in sources]
@@ -84,7 +84,7 @@ def run_answers(tutor: StreamingTutor, judge: Judge | None, embedder: Embedder,
                 progress: ProgressCb | None = None) -> SuiteResult:
     """judge=None runs only the non-LLM metrics (the tutor still answers with its LLM)."""
     t0 = time.perf_counter()
-    result = SuiteResult(suite="answers")
+    result = SuiteResult(suite="ragas")
     ticker = Ticker("answers", len(golden), progress)
     shared = LockedEmbedder(embedder, threading.Lock())
 
@@ -96,13 +96,16 @@ def run_answers(tutor: StreamingTutor, judge: Judge | None, embedder: Embedder,
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         rows = list(pool.map(one, golden))
     keys = [*EMBED_METRICS, *(LLM_METRICS if judge else ()), "answer_s", "total_s"]
-    aggregate(rows, keys, "answers.", result)
+    aggregate(rows, keys, "ragas.", result)
     ok = [r for r in rows if "error" not in r]
-    result.metrics["answers.covered_rate"] = (sum(1 for r in ok if r["covered"]) / len(ok)) if ok else None
-    result.counts["answers.covered_rate"] = len(ok)
+    result.metrics["ragas.covered_rate"] = (sum(1 for r in ok if r["covered"]) / len(ok)) if ok else None
+    result.counts["ragas.covered_rate"] = len(ok)
     result.notes += [f"{r['id']}: {r['error'][:200]}" for r in rows if "error" in r]
     result.notes += [f"{len(golden)} golden questions, {len(rows) - len(ok)} failed to answer",
-                     "judge: " + ("LLM + embeddings" if judge else "embeddings only")]
+                     "judge: " + ("LLM + embeddings" if judge else "embeddings only"),
+                     "the LLM metrics are judged by a 1.5B model (the answering one unless --judge-url): "
+                     "its agreement with hand labels is measured by the answers suite "
+                     "(answers.test.judge.*); do not trust faithfulness here beyond that agreement"]
     result.rows = rows
     result.duration_s = time.perf_counter() - t0
     return result

@@ -57,11 +57,13 @@ def test_garbage_from_the_server_is_an_output_error(reply):
         server.close()
 
 
-def test_a_well_formed_stream_still_gets_checked_citations():
-    server = ScriptedServer([sse_reply([delta("LoRA адаптеры [1]"), delta(" и [8].")])], TOKENIZE)
+def test_a_well_formed_stream_gives_a_cleaned_explanation_under_the_notes():
+    server = ScriptedServer([sse_reply([delta("LoRA адаптеры [1]"), delta(" и [8]. Дальше обрыв")])], TOKENIZE)
     try:
         ans = tutor_at(server.base_url).ask("Что такое LoRA?")
-        assert ans.text == "LoRA адаптеры [1] и." and [c.n for c in ans.citations] == [1]
+        assert ans.explanation == "LoRA адаптеры и." and ans.notes_origin == "extract"
+        assert ans.text.index(ans.notes.splitlines()[0]) < ans.text.index("LoRA адаптеры и.")
+        assert ans.citations[0].n == 1 and ans.citations[0].quotes
     finally:
         server.close()
 
@@ -85,16 +87,19 @@ def test_ask_json_prints_the_documented_fields(monkeypatch):
 
 
     doc = json.loads(result.output)
-    assert set(doc) == {"question", "rewritten_query", "answer", "covered", "lang", "citations",
-                        "citation_check", "mixups", "looped", "timings"}
-    assert doc["citations"][0] == {"n": 2, "doc": "notes.txt", "section": "LoRA > Q2", "chunk_id": "c2",
-                                   "origin": "model", "text": "QLoRA квантует базу в 4 бита."}
+    assert set(doc) == {"question", "rewritten_query", "covered", "lang", "style", "notes_origin", "bank_question",
+                        "notes", "explanation", "removed", "answer", "citations", "looped", "timings"}
+    assert doc["notes"] == "QLoRA квантует базу в 4 бита и учит LoRA поверх неё. [1]"
+    assert doc["explanation"] == "QLoRA квантует базу." and doc["notes_origin"] == "extract"
+    assert doc["citations"][0] == {"n": 1, "doc": "notes.txt", "section": "LoRA > Q2", "chunk_id": "c2",
+                                   "origin": "notes", "quotes": ["QLoRA квантует базу в 4 бита и учит LoRA поверх неё."],
+                                   "text": "QLoRA квантует базу в 4 бита и учит LoRA поверх неё."}
     assert doc["looped"] is False
-    assert {"retrieve_s", "ttft_s", "generate_s", "total_s"} <= set(doc["timings"])
+    assert {"retrieve_s", "notes_s", "ttft_s", "generate_s", "total_s"} <= set(doc["timings"])
 
 
-def test_ask_streams_text_then_shows_checked_answer_and_cited_sources(monkeypatch):
-    server = ScriptedServer([sse_reply([delta("LoRA учит адаптеры [1]"), delta(" [4].")])], TOKENIZE)
+def test_ask_prints_the_notes_then_the_explanation_and_the_checked_version_when_changed(monkeypatch):
+    server = ScriptedServer([sse_reply([delta("LoRA учит адаптеры. "), delta("Обучается 5% весов.")])], TOKENIZE)
     monkeypatch.setattr(ask_cli, "_tutor", lambda services: tutor_at(server.base_url))
     try:
         result = CliRunner().invoke(app, ["ask", "Что такое LoRA?", "--verbose"])
@@ -102,26 +107,23 @@ def test_ask_streams_text_then_shows_checked_answer_and_cited_sources(monkeypatc
         server.close()
     assert result.exit_code == 0, result.output
     streamed, final = result.output.split("─" * 40)
-    assert "LoRA учит адаптеры [1] [4]." in streamed
-    assert "LoRA учит адаптеры [1]." in final and "[4]" not in final
+    assert streamed.index("**Ближе всего в заметках**") < streamed.index("Обучается 5% весов.")
+    assert "LoRA учит адаптеры." in final and "5%" not in final and "убрано предложений: 1" in final
     assert "[1] notes.txt — LoRA > Q1" in final and "timings:" in final
 
 
 def test_chat_remembers_the_conversation_for_follow_ups(monkeypatch):
-    from tests.test_llm_client import chat_reply
-
-    server = ScriptedServer([sse_reply([delta("LoRA учит адаптеры [1].")]),
-                             chat_reply(json.dumps({"query": "Минусы LoRA"})),
-                             sse_reply([delta("Ранг ограничивает качество [1].")])], TOKENIZE)
+    server = ScriptedServer([sse_reply([delta("LoRA учит адаптеры.")]),
+                             sse_reply([delta("Ранг ограничивает качество.")])], TOKENIZE)
     monkeypatch.setattr(ask_cli, "_tutor", lambda services: tutor_at(server.base_url))
     try:
         result = CliRunner().invoke(app, ["chat"], input="Что такое LoRA?\nа в чём минусы?\n\n")
-        rewrite_prompt = server.chat_requests()[1]["messages"][1]["content"]
+        second = server.chat_requests()[1]["messages"][1]["content"]
     finally:
         server.close()
     assert result.exit_code == 0, result.output
-    assert "↳ search: Минусы LoRA" in result.output
-    assert "user: Что такое LoRA?" in rewrite_prompt and "assistant: LoRA учит адаптеры" in rewrite_prompt
+    assert "↳ search: Что такое LoRA? а в чём минусы?" in result.output
+    assert "user: Что такое LoRA?" in second and "LoRA учит адаптеры." in second
 
 
 def test_a_looping_stream_is_hung_up_on_through_the_real_client():
@@ -149,5 +151,7 @@ def test_a_looping_stream_is_hung_up_on_through_the_real_client():
             time.sleep(0.05)
     finally:
         server.close()
-    assert ans.looped and ans.text.startswith("LoRA учит low-rank матрицы A и B [1].\n\n✂")
+    assert ans.looped and ans.explanation == "LoRA учит low-rank матрицы A и B."
+    assert ans.text.endswith("LoRA учит low-rank матрицы A и B.\n\n✂ Модель начала повторяться: генерация "
+                             "остановлена, повторы убраны из ответа.")
     assert hung_up and hung_up[0] < 100  # the server noticed within a few events, not after 5000

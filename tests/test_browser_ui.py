@@ -58,6 +58,14 @@ def ask(page, question: str) -> None:
     page.click("#chat-send")
 
 
+def open_citation(page, n: int) -> None:
+    """Click the answer's [n]: its source card opens, is outlined and shows the quoted sentences marked."""
+    page.evaluate(f"document.getElementById('src-{n}').open = false")
+    page.click(f"#chatbot [data-testid='bot'] a[href$='#src-{n}']")
+    page.wait_for_selector(f"#src-{n}.tutor-focus[open]")
+    assert page.locator(f"#src-{n} mark.tutor-quote").count() >= 1
+
+
 def test_html_in_questions_sources_and_grades_is_shown_not_run(browser, tmp_path):
     from tests.test_ui_app import ScriptedBackend
     from tutor.settings import Settings
@@ -73,6 +81,8 @@ def test_html_in_questions_sources_and_grades_is_shown_not_run(browser, tmp_path
         bot = page.inner_text("#chatbot [data-testid='bot']")
         assert 'onerror="window.__pwned=1"' in bot  # the HTML is visible as text
         assert "<script>window.__pwned=1</script>" in page.inner_text("#chat-sources")
+        open_citation(page, 1)
+        assert page.inner_text("#src-1 mark.tutor-quote") == "Chunk for local."
         page.get_by_role("tab", name="Practice").click()
         page.click("#practice-next")
         page.wait_for_selector("#practice-question .tutor-qtext")
@@ -102,6 +112,10 @@ def test_main_path_with_real_models(browser, ui_url):
     page.screenshot(path=str(SHOTS / "chat.png"), full_page=True)
     assert re.search(r"\[\d\]", answer), answer
     assert re.search(r"\[1\]\s+\S+\.txt", sources) and "LoRA" in sources
+    open_citation(page, 1)  # the note the answer quotes, its sentences highlighted
+    marked = page.locator("#src-1 mark.tutor-quote").first.inner_text()
+    assert marked and " ".join(marked.split())[:30] in " ".join(answer.split()), (marked, answer)
+    page.screenshot(path=str(SHOTS / "citation.png"), full_page=True)
 
     page.get_by_role("tab", name="Practice").click()
     pick(page, "Topic", "LoRA")

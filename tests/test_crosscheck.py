@@ -55,14 +55,10 @@ def test_helpers() -> None:
     assert terms("Hessian is used", russian=False) == []  # a capital that opens the sentence
 
 
-def test_notes_group_terms_per_rival_pair_and_source() -> None:
-    from tutor.crosscheck import notes
-    from tutor.language import phrase
-
+def test_every_term_credited_to_the_wrong_rival_is_found() -> None:
     answer = "WordPiece is Byte Pair Encoding. WordPiece: frequency-based merges as in GPT-2."
     srcs = [(1, "BPE (Byte Pair Encoding): frequency-based merges. Used in GPT-2."),
             (2, "WordPiece: likelihood-based merges, BERT.")]
     found = mixups(answer, "BPE vs WordPiece?", srcs)
     assert {m.term for m in found} == {"Byte", "Pair", "Encoding", "frequency-based", "GPT-2"}
-    [line] = notes(found, phrase("mixup", "en"), phrase("quote", "en"))
-    assert line == "⚠ Check this: your notes say “Byte”, “Pair”, “Encoding” of BPE, not of WordPiece (source 1)."
+    assert {(m.said_of, m.notes_tie_to, m.source) for m in found} == {("WordPiece", "BPE", 1)}

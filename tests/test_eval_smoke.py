@@ -1,5 +1,6 @@
-"""The CI smoke eval: retrieval on the paraphrase + golden sets, two answered golden questions with
-the LLM judge, a few labelled answers through the real grader; fails on threshold regressions."""
+"""The CI smoke eval: retrieval on the paraphrase + golden sets, three questions of the answers
+protocol (notes first, then the explanation), a few labelled answers through the real grader; fails
+on threshold regressions."""
 
 from __future__ import annotations
 
@@ -20,5 +21,5 @@ def test_smoke_suite_meets_thresholds(ingested_services, tmp_path: Path):
     m = report.metrics
     # the suites really ran on real data (not empty sets)
     assert report.suites[0].counts["retrieval.paraphrase.hybrid.hit@5"] >= 50
-    assert m["answers.faithfulness"] is not None or m["answers.answer_relevancy"] is not None
+    assert m["answers.tune.facts_share"] is not None and report.suites[1].counts["answers.asked"] == 3
     assert m["grading.tune.pair_order"] is not None and report.suites[-1].counts["grading.graded"] == 5

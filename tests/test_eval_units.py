@@ -249,3 +249,49 @@ def test_golden_file_is_interleaved_by_topic() -> None:
 
     first = gd.load_golden()[: api.ANSWERS_SAMPLE]
     assert len({g.topic for g in first}) == len(first)
+
+
+def test_answer_protocol_figures_count_facts_bank_hits_honesty_and_hand_labels() -> None:
+    from evals.run_answer_set import AnswerQuestion, ClaimLabel, figures, found_facts
+
+    q = AnswerQuestion(id="a1", question="BPE vs WordPiece?", kind="comparison",
+                       fact_terms=[["частые пары", "frequent pair"], ["BERT"]], bank_id="b1")
+    assert found_facts(q, "WordPiece в BERT; BPE сливает Frequent pairs") == [True, True]
+    assert found_facts(q, "WordPiece в Bert") == [False, True]
+    rows = [
+        {"id": "a1", "kind": "comparison", "want_bank": "b1", "bank_id": "b1", "notes_origin": "bank",
+         "covered": True, "facts": [True, True], "removed": [{"check": "numbers"}], "notes_s": 0.1, "total_s": 9.0},
+        {"id": "a2", "kind": "why", "want_bank": "b2", "bank_id": "", "notes_origin": "extract",
+         "covered": True, "facts": [True, False], "removed": [], "notes_s": 0.3, "total_s": 11.0},
+        {"id": "o1", "kind": "out_of_scope", "want_bank": "", "bank_id": "", "notes_origin": "",
+         "covered": False, "facts": [], "removed": [], "notes_s": 0.05, "total_s": 0.05},
+        {"id": "x", "kind": "why", "error": "boom"},
+    ]
+    labels = [ClaimLabel(id="a1", part="explanation", sentence="s1", label="supported"),
+              ClaimLabel(id="a1", part="explanation", sentence="s2", label="contradicted"),
+              ClaimLabel(id="zz", part="explanation", sentence="s3", label="contradicted")]
+    f = figures(rows, labels)
+    assert f["facts_all"] == 0.5 and f["facts_share"] == 0.75 and f["bank_right"] == 0.5
+    assert f["oos_honest"] == 1.0 and f["removed.numbers"] == 1 and f["failed"] == 1
+    assert f["notes_max"] == 0.3 and f["total_p50"] == 10.0
+    assert f["claims"] == 2 and f["contradicted"] == 0.5 and f["contradicted_cited"] == 0
+
+
+def test_judge_agreement_compares_the_judge_with_hand_labels() -> None:
+    from evals.results import SuiteResult
+    from evals.run_answer_set import ClaimLabel, judge_agreement
+
+    class Judge:
+        def supported(self, claims, contexts):
+            assert contexts == ["notes text", "chunk"]
+            return [1, 0, 1]
+
+    result = SuiteResult(suite="answers", rows=[{"id": "a1", "split": "test", "notes": "notes text",
+                                                 "citation_texts": ["chunk"]}])
+    labels = [ClaimLabel(id="a1", part="explanation", sentence=s, label=lab)
+              for s, lab in (("s1", "supported"), ("s2", "contradicted"), ("s3", "not_in_notes"))]
+    judge_agreement(Judge(), result, labels)
+    m = result.metrics
+    assert m["answers.test.judge.claims"] == 3 and m["answers.test.judge.hand_supported"] == 1 / 3
+    assert m["answers.test.judge.unsupported_precision"] == 1.0 and m["answers.test.judge.unsupported_recall"] == 0.5
+    assert m["answers.test.judge.contradicted_recall"] == 1.0

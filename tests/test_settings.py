@@ -73,23 +73,3 @@ def test_bf16_fast_path_needs_native_bf16_in_the_cpu_flags() -> None:
     assert not (cpu_flags(xeon) or set()) & _BF16_FLAGS  # AVX-512 alone: bf16 is emulated, use fp32
     assert (cpu_flags(spr) or set()) & _BF16_FLAGS and (cpu_flags(arm) or set()) & _BF16_FLAGS
     assert cpu_flags("model name: something\n") is None
-
-
-def test_citation_bridge_setting_reaches_the_checker(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tutor.services import Services
-
-    assert Settings().citation_bridge == 0.70
-    monkeypatch.setenv("TUTOR_CITATION_BRIDGE", "1.5")  # above 1: the bridge is off
-    svc = Services(Settings())
-    svc.__dict__["embedder"] = object()  # the checker only stores it; no model is loaded
-    assert svc.attributor.thresholds.bridge == 1.5
-
-
-def test_citation_passage_setting_reaches_the_checker(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tutor.services import Services
-
-    assert Settings().citation_passage == 0.45
-    monkeypatch.setenv("TUTOR_CITATION_PASSAGE", "0.6")
-    svc = Services(Settings())
-    svc.__dict__["embedder"] = object()
-    assert svc.attributor.thresholds.passage_dense == 0.6

@@ -41,18 +41,26 @@ class ScriptedBackend:
         self.fail_next_ask = False
         self.refined: list[str] = []
 
-    def ask(self, user: str, question: str, history: list[dict[str, str]]) -> Iterator[ChatEvent]:
+    def ask(self, user: str, question: str, history: list[dict[str, str]], style: str = "") -> Iterator[ChatEvent]:
         if self.fail_next_ask:
             self.fail_next_ask = False
             raise LLMUnavailableError("The LLM server is not reachable.", hint="Start it with tutor serve-llm.")
         if history:
             yield ChatEvent(kind="rewritten", text=f"{question} (after: {history[-2]['content']})")
-        cite = Citation(n=1, chunk_id="c1", doc="notes.md", section="RAG > Basics", text=f"Chunk for {user}. {EVIL}")
+        cite = Citation(n=1, chunk_id="c1", doc="notes.md", section="RAG > Basics",
+                        text=f"Intro. Chunk for {user}. {EVIL}", quotes=[f"Chunk for {user}."])
         yield ChatEvent(kind="sources", sources=[cite])
-        text = f"Answer for {user} to: {question} [1]"
+        head = f"From your notes [1]:\n> Chunk for {user}.\n\nExplanation{' (' + style + ')' if style else ''}:\n"
+        yield ChatEvent(kind="notes", text=head)
+        text = f"Answer for {user} to: {question}"
         for i in range(0, len(text), 5):
             yield ChatEvent(kind="delta", text=text[i:i + 5])
-        yield ChatEvent(kind="done", answer=Answer(question=question, text=text, citations=[cite]))
+        yield ChatEvent(kind="done", answer=Answer(question=question, text=head + text, citations=[cite],
+                                                   notes=f"Chunk for {user}.", notes_origin="bank",
+                                                   explanation=text, style=style))
+
+    def neighbours(self, chunk_id: str) -> tuple[str, str]:
+        return "The note before.", "The note after."
 
     def topics(self) -> list[str]:
         return sorted({q.topic for q in QUESTIONS})
@@ -173,18 +181,23 @@ def test_chat_streams_cited_answer_escaped_and_persisted_per_user(scripted):
     steps = list(job)
     shown, _, sources, rewritten, status = job.result()
     assert len(steps) > 3  # streamed: several intermediate outputs before the last
-    assert text_of(shown[-1]) == "Answer for ann to: What is RAG? [1]"
+    final = text_of(shown[-1])
+    assert final.startswith("From your notes [[1]](#src-1):") and final.endswith("Answer for ann to: What is RAG?")
     assert "&lt;script&gt;" in sources and "<script>" not in sources
-    assert "notes.md" in sources and "RAG &gt; Basics" in sources
+    assert "notes.md" in sources and "RAG &gt; Basics" in sources and "id='src-1'" in sources
+    assert "<mark class='tutor-quote'>Chunk for ann.</mark>" in sources  # the quoted sentence, highlighted
+    assert "The note before." in sources and "The note after." in sources  # neighbouring context
     assert status == "Done."
+    simpler = ann.predict(api_name="/ask_simpler")
+    assert text_of(simpler[0][-2]) == "(simpler) What is RAG?" and "Explanation (simpler)" in text_of(simpler[0][-1])
     follow = ann.predict("And why?", api_name="/ask")
     assert "Searched for:" in follow[3] and "What is RAG?" in follow[3]
-    assert [m["role"] for m in chats.messages("ann")] == ["user", "assistant"] * 2
+    assert [m["role"] for m in chats.messages("ann")] == ["user", "assistant"] * 3
     assert chats.messages("bob") == []
     bob = client(url, "bob")
     restored = bob.predict(api_name="/chat_restore")
     assert restored[0] == []
-    assert len(ann.predict(api_name="/chat_restore")[0]) == 4
+    assert len(ann.predict(api_name="/chat_restore")[0]) == 6
 
 
 def test_chat_error_is_a_readable_status_and_app_keeps_working(scripted):

@@ -48,6 +48,8 @@ def test_chat_cited_answer_then_rewritten_follow_up_kept_per_user(auth_url):
     assert status == "Done.", status
     assert re.search(r"\[\d\]", answer) and "tutor-card" in sources and "LoRA" in sources
     assert re.search(r"\.txt — <i>", sources)  # doc and section on every card
+    assert "<mark class='tutor-quote'>" in sources and "Neighbouring context" in sources
+    assert answer.index("[[1]](#src-1)") < answer.index("Объяснение")  # notes (cited) first, then the model
     shown, _, _, rewritten, status = ann.predict("а какие у него минусы?", api_name="/ask")
     assert isinstance(rewritten, str), status  # a gr.skip() update means the handler reported an error
     assert rewritten.startswith("**Searched for:**") and "LoRA" in rewritten, rewritten

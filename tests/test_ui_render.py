@@ -9,7 +9,7 @@ from tutor.types import Citation
 from ui.chat_store import ChatStore
 from ui.launch import parse_auth
 from ui.library import MAX_BYTES, check_upload, safe_name
-from ui.render import grade_card, md_safe, question_card, source_cards
+from ui.render import grade_card, highlight, link_citations, md_safe, question_card, source_cards
 from ui.views import GradeView, PointView, QuestionView
 
 EVIL = "<script>alert(1)</script><img src=x onerror=alert(2)>"
@@ -27,14 +27,24 @@ def test_source_cards_show_exact_text_escaped():
     assert "line1<br>&lt;script&gt;alert(1)&lt;/script&gt;" in cards
     assert "<script>" not in cards and "<img" not in cards
     assert "No sources" in source_cards([])
-    assert "matched by the checker" not in cards
+    assert "id='src-2'" in cards and "<mark" not in cards
 
 
-def test_source_card_says_when_the_checker_matched_the_citation():
-    cards = source_cards([Citation(n=1, chunk_id="a", doc="d", section="s", text="t"),
-                          Citation(n=2, chunk_id="b", doc="d", section="s", text="t", origin="matched")])
-    first, second = cards.split("</details>")[:2]
-    assert "matched by the checker" not in first and "matched by the checker" in second
+def test_source_cards_highlight_the_quoted_sentences_and_show_neighbouring_context():
+    text = f"Intro. LoRA учит A и B <x>. {EVIL} Конец."
+    cards = source_cards([Citation(n=1, chunk_id="a", doc="d", section="s", text=text,
+                                   quotes=["LoRA учит A и B <x>.", "not in the text"]),
+                          Citation(n=2, chunk_id="b", doc="d", section="s", text="t", origin="context")],
+                         {1: ("Before <b>.", "")})
+    first, second = cards.split("</details></details>")[0], cards.split("id='src-2'")[1]
+    assert "Intro. <mark class='tutor-quote'>LoRA учит A и B &lt;x&gt;.</mark> &lt;script&gt;" in first
+    assert "quoted in the answer" in first and "Before &lt;b&gt;." in first and "Neighbouring context" in first
+    assert "related" in second and "<mark" not in second
+    assert highlight("a b a", ["a", "b a"]) == "<mark class='tutor-quote'>a</mark> <mark class='tutor-quote'>b a</mark>"
+
+
+def test_citation_markers_become_links_to_their_cards_outside_code():
+    assert link_citations("LoRA [1] и `x[2]`") == "LoRA [[1]](#src-1) и `x[2]`"
 
 
 def test_question_and_grade_cards_escape_everything():

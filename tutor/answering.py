@@ -1,8 +1,12 @@
-"""Cited answers: (rewrite a follow-up) -> retrieve -> numbered sources in a token budget ->
-streamed answer -> citations checked in Python.
+"""Notes first, then the model: (a follow-up joined to the question before it) -> the bank item
+the question asks (``tutor.grading.bank_index``) or the top sources -> the notes' own text,
+verbatim and cited, shown at once (``tutor.notes``) -> the model's short explanation of it,
+streamed, cut at a sentence end and checked against the notes (``tutor.factcheck``): a sentence the
+notes contradict is removed and the answer says so. The explanation carries no citation; only the
+notes' text is cited.
 
-When retrieval finds nothing relevant (best dense cosine below ``settings.min_relevance``) the tutor
-says the notes don't cover it, in the question's language, without calling the LLM.
+The notes don't cover the question (no bank item, no source close enough) or it names a term no
+note mentions: the tutor says so without calling the LLM (with the closest notes in the second case).
 """
 
 from __future__ import annotations
@@ -10,35 +14,54 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from tutor.attribution import Attributor, place_marker
-from tutor.citations import check_citations, fit_sources, notes_excerpt, sources_from_hits
-from tutor.conversation import Turn, needs_rewrite, rewrite_query, trim_history
-from tutor.crosscheck import mixups
-from tutor.crosscheck import notes as mixup_notes
+from tutor.citations import sources_from_hits, truncate_to_tokens
+from tutor.conversation import Turn, fallback_query, needs_rewrite, trim_history
+from tutor.crosscheck import names
 from tutor.errors import InputError, LLMOutputError
+from tutor.factcheck import CHECKS, Check, check_explanation
+from tutor.grading.bank_index import MATCH_MIN
 from tutor.language import detect_lang, phrase
+from tutor.notes import NotesPart, extract, from_bank, with_also
 from tutor.ports import ChatLLM, Message, Searcher
 from tutor.prompting import render
 from tutor.repetition import drop_repeats, looping
 from tutor.settings import Settings
-from tutor.types import Answer, Citation, Filters, Hit, Lang
+from tutor.types import Answer, BankItem, Chunk, Citation, Filters, Hit, Lang
 
 log = logging.getLogger(__name__)
 _MARKERS = re.compile(r"\s?\[\d+\]")  # old answers' [n] refer to old sources: hide them
 
-# Prompt budget: prefill runs at ~60 tok/s on 2 cores, so every 600 prompt tokens cost ~10 s of
-# time-to-first-token. See docs/answering.md for the measurements behind these numbers.
-PROMPT_TOKENS = 1100        # system + sources + history + question (~18 s of prefill on a free CPU)
-MAX_SOURCE_TOKENS = 350     # one source is cut to this many tokens (a Q/A chunk is ~150-450)
+# Prompt budget: prefill runs at ~60 tok/s on 2 cores, so every 60 prompt tokens cost ~1 s before
+# the explanation starts (the notes are already on screen by then).
+NOTES_TOKENS = 320          # the notes shown to the explainer (a bank answer's median is ~150)
+CONTEXT_TOKENS = 220        # one more retrieved source for an extractive answer
 LOOP_CHECK_EVERY = 16       # deltas between loop checks when no sentence ends (a loop with no punctuation)
-HISTORY_TOKENS = 200        # earlier conversation shown to the answerer (the query is standalone)
-SAFETY_TOKENS = 64          # chat-template tokens the count does not see
+HISTORY_TOKENS = 120        # earlier conversation shown to the explainer (the query is standalone)
+Style = Literal["", "more", "simpler", "english"]
+STYLES: tuple[Style, ...] = ("", "more", "simpler", "english")
+# explanation length per style: (prompt wording, token cap). The cap leaves room to end a sentence.
+LENGTH: dict[str, tuple[str, int]] = {
+    "": ("in 2-3 short sentences", 150),
+    "more": ("in more depth: 4-6 sentences, with one concrete example", 300),
+    "simpler": ("in 2-3 very simple sentences for a beginner, with an everyday analogy", 160),
+    "english": ("in 2-3 short sentences", 150),
+}
+# A question whose closest bank phrasing is below MATCH_MIN still gets that item's notes when the
+# top retrieved source is the item's own chunk and the phrasing cosine reaches AGREE_MIN (two
+# independent signals agree). First choice, checked on the tune split (docs/answering.md).
+AGREE_MIN = 0.55
+# Extractive notes (no bank item) only when the best source's dense cosine reaches EXTRACT_MIN: on
+# the tune split the in-scope questions without a bank item had >= 0.489, the out-of-scope ones
+# that matched no bank item <= 0.372 (`python scripts/answer_scores.py tune`).
+EXTRACT_MIN = 0.45
+_SENTENCE_DONE = re.compile(r"[.!?…](?:[»\"')\]]*)(?=\s|$)")
+_HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]+[^\n]*\n?|^[ \t]*\*\*[^*\n]{1,40}:\*\*[ \t]*", re.MULTILINE)
 
 
 def _may_end_loop(delta: str, n: int) -> bool:
@@ -47,22 +70,44 @@ def _may_end_loop(delta: str, n: int) -> bool:
 
 
 class AnswerEvent(BaseModel):
-    """One step of a streamed answer; ``done`` is always last and carries the Answer."""
+    """One step of a streamed answer; ``done`` is always last and carries the Answer.
+    Order: [rewritten] -> sources -> notes -> delta* -> done."""
 
-    kind: Literal["rewritten", "sources", "delta", "done"]
-    text: str = Field("", description="rewritten: the standalone query; delta: a piece of text.")
+    kind: Literal["rewritten", "sources", "notes", "delta", "done"]
+    text: str = Field("", description="rewritten: the standalone query; notes: the notes' part with the "
+                                      "explanation's heading; delta: a piece of the explanation.")
     sources: list[Citation] = Field(default_factory=list, description="sources: numbered [1]..[k].")
     answer: Answer | None = None
 
 
-class AnswerPromptInput(BaseModel):
-    """Everything the answer prompt shows the model."""
+class ExplainInput(BaseModel):
+    """Everything the explain prompt shows the model."""
 
     question: str
-    standalone_query: str = ""
+    notes: str
     language: str
-    sources: list[Citation]
+    length: str
+    extract: bool = False
     history: list[Turn] = Field(default_factory=list)
+
+
+def complete_sentences(text: str) -> str:
+    """The text up to its last finished sentence (a reply cut by the token cap never ends mid-word).
+    'A is B. C is' -> 'A is B.'; a text with no finished sentence is kept to its last whole word + '…'."""
+    text = text.strip()
+    ends = [m.end() for m in _SENTENCE_DONE.finditer(text)]
+    if ends:
+        return text[:ends[-1]].strip()
+    if not text:
+        return ""
+    return (text.rsplit(" ", 1)[0] if " " in text else text).rstrip(",;:—- ") + " …"
+
+
+def clean_explanation(raw: str) -> str:
+    """Markers, headings and repeats out; cut at the last finished sentence."""
+    text = _MARKERS.sub("", raw)
+    text = _HEADING.sub("", text)
+    return complete_sentences(drop_repeats(text))
 
 
 def relevant_hits(hits: Sequence[Hit], min_relevance: float) -> list[Hit]:
@@ -96,58 +141,72 @@ def question_lang(question: str, history: Sequence[Turn]) -> Lang:
 
 class Tutor:
     def __init__(self, retriever: Searcher, llm: ChatLLM, settings: Settings, *,
-                 prompt_tokens: int = PROMPT_TOKENS, attributor: Attributor | None = None) -> None:
-        """``attributor`` (``Attributor(services.embedder)``) checks every claim against the
-        sources after generation; without it only the [n] numbers are checked."""
+                 match: Callable[[str], Any] | None = None,
+                 chunks: Callable[[Sequence[str]], list[Chunk]] | None = None,
+                 checks: Sequence[Check] = CHECKS) -> None:
+        """``match``: typed question -> the bank item it asks (``bank_index.Match``: ``.item``,
+        ``.score``, the closest phrasing whatever its score) or None; ``chunks``: chunk ids -> stored chunks (the bank answer's source card
+        when retrieval did not return it). ``checks``: the factcheck checks applied."""
         self.retriever = retriever
         self.llm = llm
         self.settings = settings
-        self.prompt_tokens = prompt_tokens
-        self.attributor = attributor
+        self.match = match
+        self.chunks = chunks
+        self.checks = tuple(checks)
 
     def ask(self, question: str, history: list[Turn] | None = None,
-            filters: Filters | None = None) -> Answer:
+            filters: Filters | None = None, style: Style = "") -> Answer:
         """The whole answer at once (consumes ``stream``)."""
-        for event in self.stream(question, history, filters):
+        for event in self.stream(question, history, filters, style):
             if event.kind == "done" and event.answer is not None:
                 return event.answer
         raise LLMOutputError("The answer stream ended without a result.")  # pragma: no cover
 
     def stream(self, question: str, history: list[Turn] | None = None,
-               filters: Filters | None = None) -> Iterator[AnswerEvent]:
+               filters: Filters | None = None, style: Style = "") -> Iterator[AnswerEvent]:
         question = " ".join(question.split())
         if not question:
             raise InputError("The question is empty.", hint="Type a question about your notes.")
+        if style not in STYLES:
+            raise InputError(f"Unknown explanation style {style!r}.", hint="Use one of: more, simpler, english.")
         history = list(history or [])
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
-        lang = question_lang(question, history)
-        rewritten = ""
-        if needs_rewrite(question, history):
-            rewritten = rewrite_query(question, history, self.llm)
-            timings["rewrite_s"] = time.perf_counter() - t0
-            log.info("follow-up %r rewritten as %r", question, rewritten)
+        lang: Lang = "en" if style == "english" else question_lang(question, history)
+        # a follow-up ('а почему?', 'and GRPO?') is searched together with the question before it;
+        # no LLM rewrite stands between the question and the notes
+        rewritten = fallback_query(question, history) if needs_rewrite(question, history) else ""
+        if rewritten:
             yield AnswerEvent(kind="rewritten", text=rewritten)
+        query = rewritten or question
         t1 = time.perf_counter()
-        hits = self.retriever.search(rewritten or question, k=self.settings.top_k,
-                                     mode=self.settings.retrieval_mode, filters=filters)
-        timings["retrieve_s"] = time.perf_counter() - t1
+        hits = self.retriever.search(query, k=self.settings.top_k, mode=self.settings.retrieval_mode,
+                                     filters=filters)
         relevant = focused_hits(relevant_hits(hits, self.settings.min_relevance),
                                 self.settings.source_floor, self.settings.source_gap)
-        log.info("retrieved %d hits, %d relevant, best dense %.3f", len(hits), len(relevant),
-                 max((h.dense_score or 0.0 for h in hits), default=0.0))
-        base = Answer(question=question, rewritten_query=rewritten, text="", lang=lang)
-        if not relevant:
-            yield from self._not_covered(base, timings, t0)
+        item, score = self._bank_item(question if rewritten else query, relevant, filters)
+        if item is None and rewritten:
+            item, score = self._bank_item(query, relevant, filters)
+        timings["retrieve_s"] = time.perf_counter() - t1
+        base = Answer(question=question, rewritten_query=rewritten, text="", lang=lang, style=style)
+        notes = self._notes(query, item, score, hits, relevant)
+        missing = self.unknown_terms(question)
+        if notes is None or missing:
+            yield from self._not_covered(base, timings, t0, missing, notes)
             return
-        sources, messages = self._prompt(question, rewritten, lang, relevant, history)
-        stored = {h.chunk.chunk_id: h.vector for h in relevant if h.vector is not None}
+        if notes.origin == "bank":
+            notes = with_also(notes, query, self._context(notes, relevant))
+        context = self._context(notes, relevant)
+        sources = notes.citations + context
+        head = notes_block(notes, lang) + "\n\n" + phrase("explanation", lang) + "\n"
+        timings["notes_s"] = time.perf_counter() - t0
         yield AnswerEvent(kind="sources", sources=sources)
+        yield AnswerEvent(kind="notes", text=head)
+        messages = self._prompt(question, rewritten, lang, notes, context, history, style)
         parts: list[str] = []
         looped = False
         t2 = time.perf_counter()
-        with closing(self.llm.stream(messages, purpose="answer",
-                                     max_tokens=self.settings.answer_max_tokens)) as deltas:
+        with closing(self.llm.stream(messages, purpose="explain", max_tokens=LENGTH[style][1])) as deltas:
             for delta in deltas:
                 if not parts:
                     timings["ttft_s"] = time.perf_counter() - t2
@@ -157,79 +216,177 @@ class Tutor:
                     looped = True  # closing the stream stops the server's generation too
                     break
         timings["generate_s"] = time.perf_counter() - t2
-        raw = "".join(parts)
+        explanation = clean_explanation("".join(parts))
+        if not explanation:
+            raise LLMOutputError("The model returned an empty explanation.", raw="".join(parts),
+                                 hint="Ask again; if it keeps happening, check the LLM server.")
+        checked, removed = check_explanation(explanation, [notes.full_text, *(c.text for c in sources)],
+                                             query, self.checks)
+        if removed:
+            log.info("explanation sentences removed: %s", [r.model_dump() for r in removed])
+        text = head + (checked or phrase("explanation_empty", lang))
+        if removed:
+            text += "\n\n" + phrase("removed", lang).format(n=len(removed))
         if looped:
-            log.info("the model repeats itself: stream stopped after %d chars", len(raw))
-        # a sentence the model wrote twice is kept once, looped or not (a repeated list block, an
-        # echoed source header, a closing "In summary" copy of an earlier sentence)
-        raw = drop_repeats(raw)
-        yield AnswerEvent(kind="done", answer=self._finish(base, raw, sources, stored, timings, t0, looped))
+            text += "\n\n" + phrase("loop_cut", lang)
+        timings["total_s"] = time.perf_counter() - t0
+        yield AnswerEvent(kind="done", answer=base.model_copy(update={
+            "text": text, "notes": notes.full_text, "notes_origin": notes.origin, "bank_question": notes.bank_question,
+            "bank_id": notes.bank_id, "explanation": checked, "removed": removed, "citations": sources, "timings": timings,
+            "looped": looped}))
 
     # --- steps ---------------------------------------------------------------------------------
-    def _not_covered(self, base: Answer, timings: dict[str, float], t0: float) -> Iterator[AnswerEvent]:
-        text = phrase("not_covered", base.lang)
-        yield AnswerEvent(kind="sources", sources=[])
-        yield AnswerEvent(kind="delta", text=text)
-        timings["total_s"] = time.perf_counter() - t0
-        yield AnswerEvent(kind="done", answer=base.model_copy(
-            update={"text": text, "covered": False, "timings": timings}))
+    def _bank_item(self, query: str, relevant: Sequence[Hit],
+                   filters: Filters | None) -> tuple[BankItem | None, float | None]:
+        """The bank item the question asks: its closest phrasing reaches MATCH_MIN, or AGREE_MIN
+        when the top relevant source is that item's own chunk."""
+        m = self.match(query) if self.match is not None else None
+        if m is None:
+            return None, None
+        item: BankItem = m.item
+        top = relevant[0].chunk if relevant else None
+        agrees = top is not None and (top.question_id == item.id or top.chunk_id in item.source_chunk_ids)
+        if m.score < MATCH_MIN and not (agrees and m.score >= AGREE_MIN):
+            return None, None
+        if filters is not None and not filters.is_empty() and not _passes(item, filters):
+            return None, None
+        return item, float(m.score)
 
-    def _finish(self, base: Answer, raw: str, sources: list[Citation], stored: dict[str, list[float]],
-                timings: dict[str, float], t0: float, looped: bool = False) -> Answer:
-        if not raw.strip():
-            raise LLMOutputError("The model returned an empty answer.", raw=raw,
-                                 hint="Ask again; if it keeps happening, check the LLM server.")
-        checked = check_citations(raw, sources)
-        if checked.removed:
-            log.info("removed citations with no source: %s", checked.removed)
-        text, citations, report = checked.text, checked.citations, {}
-        if self.attributor is not None:
-            att = self.attributor.attribute(text, sources, stored, base.rewritten_query or base.question)
-            timings["attribute_s"] = att.seconds
-            report = {"claims": att.claims, "uncited": att.uncited, **{
-                a: sum(c.action == a for c in att.changes) for a in ("added", "moved", "dropped")}}
-            log.info("citation check: %s in %.2f s; %s", report, att.seconds,
-                     [c.model_dump(exclude_none=True) for c in att.changes])
-            text = att.text
-            citations = [s.model_copy(update={"origin": "matched" if s.n in att.matched else "model"})
-                         for s in check_citations(text, sources).citations]
-        found = mixups(text, base.rewritten_query or base.question, [(s.n, s.text) for s in sources])
-        if found:
-            log.info("comparison mix-ups: %s", [m.model_dump() for m in found])
-            text += "\n\n" + "\n".join(mixup_notes(found, phrase("mixup", base.lang), phrase("quote", base.lang)))
-        if looped:
-            text += "\n\n" + phrase("loop_cut", base.lang)
-        if not citations:
-            text, citations = self._quote_notes(text, sources, base.lang)
-        timings["total_s"] = time.perf_counter() - t0
-        return base.model_copy(update={"text": text, "citations": citations, "timings": timings,
-                                       "citation_check": report, "mixups": found, "looped": looped})
+    def _notes(self, query: str, item: BankItem | None, score: float | None, hits: Sequence[Hit],
+               relevant: Sequence[Hit]) -> NotesPart | None:
+        if item is not None:
+            return from_bank(item, self._bank_source(item, hits), score)
+        if not relevant or max(h.dense_score or 0.0 for h in relevant) < EXTRACT_MIN:
+            return None
+        return extract(query, sources_from_hits(relevant))
 
-    @staticmethod
-    def _quote_notes(text: str, sources: list[Citation], lang: Lang) -> tuple[str, list[Citation]]:
-        """No valid citation survived: say so, and quote the top source verbatim as what the notes say."""
-        quote = notes_excerpt(sources[0].text) if sources else ""
-        if not quote:
-            return text + "\n\n" + phrase("no_citation", lang), []
-        top = sources[0].model_copy(update={"origin": "quoted"})
-        return f"{text}\n\n{phrase('notes_say', lang)}\n> {place_marker(quote, top.n)}", [top]
+    def unknown_terms(self, question: str) -> list[str]:
+        """Technical terms of the question ('KTO', 'min-p', 'StatefulSet') that no note mentions:
+        the notes cannot answer a question about them, however close the rest of it is."""
+        out = []
+        for term in question_terms(question):
+            if not any(self._mentioned(t) for t in spellings(term)):
+                out.append(term)
+        return out
 
-    def _budget(self) -> int:
-        window = self.llm.context_window - self.settings.answer_max_tokens - SAFETY_TOKENS
-        return max(256, min(self.prompt_tokens, window))
+    def _mentioned(self, term: str) -> bool:
+        if not term:
+            return True  # nothing technical left ('load-balancing' is two plain words)
+        hits = self.retriever.search(term, k=3, mode="sparse")
+        return any(names(h.chunk.text, term) for h in hits)
 
-    def _prompt(self, question: str, rewritten: str, lang: Lang, hits: Sequence[Hit],
-                history: Sequence[Turn]) -> tuple[list[Citation], list[Message]]:
-        """Fit sources (lowest-ranked dropped first) and history into the prompt budget."""
+    def _bank_source(self, item: BankItem, hits: Sequence[Hit]) -> Citation:
+        """The bank answer's chunk: from the hits, else from the store, else the answer itself."""
+        ids = item.source_chunk_ids
+        chunk = next((h.chunk for h in hits if h.chunk.chunk_id in ids), None)
+        if chunk is None and ids and self.chunks is not None:
+            found = self.chunks(ids[:1])
+            chunk = found[0] if found else None
+        if chunk is not None:
+            return sources_from_hits([Hit(chunk=chunk, score=1.0)])[0]
+        return Citation(n=1, chunk_id=(ids or [""])[0], doc=(item.docs or [""])[0], section=item.topic,
+                        text=item.reference_answer or item.strong_answer)
+
+    def _context(self, notes: NotesPart, relevant: Sequence[Hit]) -> list[Citation]:
+        """Retrieved sources the notes part does not already cite, numbered after it (source cards;
+        the explainer of an extractive answer reads the first of them too)."""
+        known = {c.chunk_id for c in notes.citations}
+        extra = [h for h in relevant if h.chunk.chunk_id not in known]
+        start = len(notes.citations)
+        return [c.model_copy(update={"n": start + i, "origin": "context"})
+                for i, c in enumerate(sources_from_hits(extra), start=1)]
+
+    def _not_covered(self, base: Answer, timings: dict[str, float], t0: float, missing: Sequence[str] = (),
+                     notes: NotesPart | None = None) -> Iterator[AnswerEvent]:
+        """The notes don't answer: say so without calling the model. When the question names terms
+        no note mentions, name them and show the closest notes for what they are."""
+        quote = phrase("quote", base.lang)
+        if missing:
+            text = phrase("unknown_terms", base.lang).format(terms=", ".join(quote.format(t) for t in missing))
+        else:
+            text = phrase("not_covered", base.lang)
+        sources = notes.citations if (missing and notes is not None) else []
+        if sources and notes is not None:
+            text += "\n\n" + notes_block(notes, base.lang)
+        timings["notes_s"] = timings["total_s"] = time.perf_counter() - t0
+        yield AnswerEvent(kind="sources", sources=sources)
+        yield AnswerEvent(kind="notes", text=text)
+        yield AnswerEvent(kind="done", answer=base.model_copy(update={
+            "text": text, "covered": False, "timings": timings, "citations": sources,
+            "notes": notes.full_text if sources and notes else "", "unknown_terms": list(missing)}))
+
+    def _prompt(self, question: str, rewritten: str, lang: Lang, notes: NotesPart, context: Sequence[Citation],
+                history: Sequence[Turn], style: Style) -> list[Message]:
         count = self.llm.count_tokens
-        system = render("answer_system")
-        bare = AnswerPromptInput(question=question, standalone_query=rewritten,
-                                 language=phrase("answer_in", lang), sources=[])
-        left = self._budget() - count(system) - count(render("answer", input=bare))
+        # the explainer reads the item's key points when it has them: one clean statement each,
+        # where the reference may be a flattened table whose rows a small model swaps
+        body = "\n".join(f"- {p}" for p in notes.points) if notes.points else notes.text
+        shown = truncate_to_tokens(_MARKERS.sub("", body), NOTES_TOKENS, count)
+        if notes.also:
+            shown += "\n" + truncate_to_tokens(_MARKERS.sub("", notes.also), CONTEXT_TOKENS, count)
+        if notes.origin == "extract" and context:
+            shown += "\n\n" + truncate_to_tokens(context[0].text, CONTEXT_TOKENS, count)
         unmarked = [t.model_copy(update={"content": _MARKERS.sub("", t.content)}) for t in history]
-        recent = trim_history(unmarked, min(HISTORY_TOKENS, max(0, left // 4)), count)
-        left -= sum(count(t.content) + 4 for t in recent)
-        sources = fit_sources(sources_from_hits(hits), left, count, max_source_tokens=MAX_SOURCE_TOKENS)
-        data = bare.model_copy(update={"sources": sources, "history": recent})
-        return sources, [{"role": "system", "content": system},
-                         {"role": "user", "content": render("answer", input=data)}]
+        recent = trim_history(unmarked, HISTORY_TOKENS, count)
+        length = LENGTH[style][0]
+        data = ExplainInput(question=rewritten or question, notes=shown, language=phrase("answer_in", lang),
+                            length=length, extract=notes.origin == "extract", history=recent)
+        return [{"role": "system", "content": render("explain_system", length=length)},
+                {"role": "user", "content": render("explain", input=data)}]
+
+
+_TERM = re.compile(r"(?<![\w-])[A-Za-z0-9][A-Za-z0-9+]*(?:-[A-Za-z0-9+]+)*")
+_PLAIN = re.compile(r"[a-z]{4,}")
+
+
+def question_terms(question: str) -> list[str]:
+    """Technical terms a question names, by shape: a letter with a digit, a hyphen, an inner capital,
+    all caps, or a capitalised word that does not open an English sentence.
+    'Mixtral 8x7B vs KTO and min-p?' -> ['8x7B', 'KTO', 'min-p']; 'Что такое GIL в Python?' -> ['GIL', 'Python']."""
+    russian = detect_lang(question) == "ru"
+    out = []
+    for i, m in enumerate(_TERM.finditer(question)):
+        w = m.group(0)
+        letters = [c for c in w if c.isalpha()]
+        if len(w) < 3 or not letters:
+            continue
+        first = i == 0 and not question[:m.start()].strip()
+        if (any(c.isdigit() for c in w) or "-" in w or any(c.isupper() for c in w[1:])
+                or (w[0].isupper() and (russian or not first))):
+            out.append(w)
+    return list(dict.fromkeys(out))
+
+
+def spellings(term: str) -> list[str]:
+    """Ways the notes may write a term: 'load-balancing' -> its shaped parts only (plain words say
+    nothing: ['']), 'APM-style' -> ['APM'], 'min-p' -> ['min-p', 'min p', 'minp']; 'KTO' -> ['KTO']."""
+    if "-" not in term:
+        return [term]
+    parts = term.split("-")
+    if any(_PLAIN.fullmatch(p) for p in parts):  # 'chain-of-draft' -> [''], 'APM-style' -> ['APM']
+        return ["-".join(p for p in parts if not _PLAIN.fullmatch(p) and len(p) >= 3)]
+    return [term, " ".join(parts), "".join(parts)]
+
+
+def _passes(item: BankItem, filters: Filters) -> bool:
+    """A bank item is inside the user's filters (docs, topics, levels)."""
+    return ((not filters.doc or bool(set(item.docs) & set(filters.doc)))
+            and (not filters.topic or item.topic in filters.topic)
+            and (not filters.level or item.level in filters.level)
+            and (not filters.kind or "qa" in filters.kind or "rubric" in filters.kind))
+
+
+def notes_block(notes: NotesPart, lang: Lang) -> str:
+    """The notes' part as Markdown: a heading naming where it comes from, then the text quoted."""
+    if notes.origin == "bank":
+        title = phrase("notes_bank", lang).format(q=notes.bank_question)
+    else:
+        title = phrase("notes_extract", lang)
+    out = f"{title}\n{_quoted(notes.text)}"
+    if notes.also:
+        out += f"\n\n{phrase('notes_also', lang)}\n{_quoted(notes.also)}"
+    return out
+
+
+def _quoted(text: str) -> str:
+    return "\n".join(f"> {line}" if line.strip() else ">" for line in text.splitlines())

@@ -1,7 +1,6 @@
-"""Conversation memory (bounded by tokens) and follow-up rewriting into a standalone query.
-
-Pure logic plus one LLM call through the ``ChatLLM`` port (``rewrite_query``), which is skipped
-when ``needs_rewrite`` says the question already stands on its own.
+"""Conversation memory (bounded by tokens) and follow-ups: ``needs_rewrite`` spots a question that
+only makes sense with the conversation, ``fallback_query`` searches it together with the question
+before it (no model call stands between a follow-up and the notes). Pure.
 """
 
 from __future__ import annotations
@@ -10,17 +9,10 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
-
-from tutor.errors import LLMOutputError
-from tutor.ports import ChatLLM
-from tutor.prompting import render
+from pydantic import BaseModel
 
 CountTokens = Callable[[str], int]
 
-REWRITE_MAX_TOKENS = 64          # the standalone query is one short line
-REWRITE_HISTORY_TOKENS = 400     # conversation shown to the rewriter (prompt ~60 tok/s on 2 cores)
-REWRITE_TURN_CHARS = 400         # an assistant answer is cut to its start for the rewriter
 MAX_QUERY_CHARS = 300
 
 _FOLLOWUP_START = re.compile(
@@ -38,20 +30,6 @@ SHORT_QUESTION_WORDS = 4
 class Turn(BaseModel):
     role: Literal["user", "assistant"]
     content: str
-
-
-class RewriteInput(BaseModel):
-    """What the rewriter sees: recent turns (oldest first) and the follow-up."""
-
-    history: list[Turn]
-    question: str
-
-
-class RewrittenQuery(BaseModel):
-    """The rewriter's output (JSON-schema constrained)."""
-
-    query: str = Field(description="The follow-up rewritten as one standalone search query.",
-                       max_length=MAX_QUERY_CHARS)
 
 
 def _content_text(content: Any) -> str:
@@ -110,29 +88,8 @@ def needs_rewrite(question: str, history: Sequence[Turn]) -> bool:
     return len(words) <= 1 or (len(words) < SHORT_QUESTION_WORDS and not has_term)
 
 
-def _shorten(turn: Turn) -> Turn:
-    if turn.role == "assistant" and len(turn.content) > REWRITE_TURN_CHARS:
-        return Turn(role="assistant", content=turn.content[:REWRITE_TURN_CHARS].rstrip() + " …")
-    return turn
-
-
 def fallback_query(question: str, history: Sequence[Turn]) -> str:
     """No usable rewrite: glue the last user question to the follow-up.
     ('а почему?', [user 'Что такое LoRA?']) -> 'Что такое LoRA? а почему?'."""
     last = next((t.content for t in reversed(history) if t.role == "user"), "")
     return f"{last} {question}".strip()[:MAX_QUERY_CHARS]
-
-
-def rewrite_query(question: str, history: Sequence[Turn], llm: ChatLLM) -> str:
-    """Ask the LLM for a standalone query. Invalid output falls back to ``fallback_query``;
-    server failures (down, timeout) propagate as LLMError."""
-    recent = trim_history([_shorten(t) for t in history], REWRITE_HISTORY_TOKENS, llm.count_tokens)
-    data = RewriteInput(history=recent, question=question)
-    messages = [{"role": "system", "content": render("rewrite_system")},
-                {"role": "user", "content": render("rewrite", input=data)}]
-    try:
-        out = llm.structured(messages, RewrittenQuery, purpose="rewrite", max_tokens=REWRITE_MAX_TOKENS)
-    except LLMOutputError:
-        return fallback_query(question, history)
-    query = " ".join(out.query.split())
-    return query if len(_WORD.findall(query)) >= 2 else fallback_query(question, history)

@@ -117,13 +117,3 @@ def _tie(term: str, said_of: str, ents: list[str],
         return None
     n, line, owners = holding[0]
     return next(e for e in ents if e in owners), n, line
-
-
-def notes(found: Sequence[Mixup], template: str, quote: str, *, max_terms: int = 3) -> list[str]:
-    """One line per (credited rival, rival of the notes, source), naming up to ``max_terms`` terms.
-    ``template`` has {terms}, {tie}, {said}, {n}; ``quote`` wraps a term: '«{}»'."""
-    groups: dict[tuple[str, str, int], list[str]] = {}
-    for m in found:
-        groups.setdefault((m.said_of, m.notes_tie_to, m.source), []).append(m.term)
-    return [template.format(terms=", ".join(quote.format(t) for t in ts[:max_terms]), tie=tie, said=said, n=n)
-            for (said, tie, n), ts in groups.items()]

@@ -22,23 +22,41 @@ _PHRASES: dict[str, dict[Lang, str]] = {
         "en": "My notes don't cover this question, so I won't guess. Try rephrasing it or ask about "
               "a topic from the notes (RAG, LoRA, quantization, KV cache, RLHF...).",
     },
-    "no_citation": {
-        "ru": "⚠ В ответе нет ни одной ссылки на источник: проверьте его по заметкам ниже.",
-        "en": "⚠ This answer cites no source: check it against the notes below.",
+    "unknown_terms": {
+        "ru": "В моих заметках нет ни слова о {terms}, поэтому объяснять наугад я не буду. "
+              "Ниже — самое близкое, что в них есть: проверьте, отвечает ли оно на ваш вопрос.",
+        "en": "My notes never mention {terms}, so I won't explain by guessing. Below is the closest thing "
+              "they have: check whether it answers your question.",
     },
-    "notes_say": {
-        "ru": "⚠ В ответе нет ни одной ссылки на источник: он не подтверждён заметками. Вот что в них сказано:",
-        "en": "⚠ This answer cites no source: the notes do not back it. This is what they say:",
+    "quote": {"ru": "«{}»", "en": "“{}”"},
+    "notes_bank": {
+        "ru": "**Из заметок** [1] — вопрос банка «{q}»:",
+        "en": "**From your notes** [1] — bank question “{q}”:",
     },
-    "mixup": {
-        "ru": "⚠ Проверьте: в заметках {terms} — это про {tie}, а не про {said} (источник {n}).",
-        "en": "⚠ Check this: your notes say {terms} of {tie}, not of {said} (source {n}).",
+    "notes_also": {
+        "ru": "**Ещё в заметках:**",
+        "en": "**Also in your notes:**",
+    },
+    "notes_extract": {
+        "ru": "**Ближе всего в заметках** (готового ответа на этот вопрос в банке нет):",
+        "en": "**Closest passages in your notes** (the question bank has no answer to this question):",
+    },
+    "explanation": {
+        "ru": "**Объяснение** (пишет модель, без ссылок — опирайтесь на заметки выше):",
+        "en": "**Explanation** (written by the model, uncited — the notes above are the reference):",
+    },
+    "explanation_empty": {
+        "ru": "_Объяснение убрано: оно расходилось с заметками._",
+        "en": "_The explanation was removed: it disagreed with the notes._",
+    },
+    "removed": {
+        "ru": "⚠ Из объяснения убрано предложений: {n} — они расходились с заметками (число или сторона сравнения).",
+        "en": "⚠ {n} sentence(s) removed from the explanation: they disagreed with the notes (a number or the side of a comparison).",
     },
     "loop_cut": {
         "ru": "✂ Модель начала повторяться: генерация остановлена, повторы убраны из ответа.",
         "en": "✂ The model started repeating itself: generation was stopped and the repeats removed.",
     },
-    "quote": {"ru": "«{}»", "en": "“{}”"},
     "answer_in": {"ru": "Russian", "en": "English"},
 }
 

@@ -8,9 +8,11 @@ unit tests never load torch, qdrant or the LLM engine.
 from __future__ import annotations
 
 import contextlib
+import threading
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from tutor.errors import TutorError
 from tutor.settings import Settings
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -21,16 +23,32 @@ class Services:
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
         self._closers: list[Any] = []
+        # the app warms up in a thread while a first request may arrive: one build of each adapter
+        self._build = threading.RLock()
+
+    def _once(self, name: str, build: Any) -> Any:
+        """Build an adapter once even when two threads ask at the same time (the app's warm-up
+        and a first request)."""
+        with self._build:
+            if name not in self.__dict__:
+                self.__dict__[name] = build()
+            return self.__dict__[name]
 
     # --- embeddings & store --------------------------------------------------------------------
     @cached_property
     def embedder(self) -> Embedder:
+        return self._once("embedder", self._embedder)
+
+    def _embedder(self) -> Embedder:
         from tutor.embedder import build_embedder
 
         return build_embedder(self.settings)
 
     @cached_property
     def store(self) -> Any:
+        return self._once("store", self._store)
+
+    def _store(self) -> Any:
         from tutor.store import open_store
 
         store = open_store(self.settings)
@@ -58,6 +76,9 @@ class Services:
     def question_index(self) -> Any:
         """Bank questions and their alternates embedded on their own (tutor.grading.bank_index);
         cached beside the bank, rebuilt when a question or the embedder changes."""
+        return self._once("question_index", self._question_index)
+
+    def _question_index(self) -> Any:
         from tutor.grading.bank_index import QuestionIndex
 
         embedder = self.embedder
@@ -67,6 +88,9 @@ class Services:
     # --- LLM -----------------------------------------------------------------------------------
     @cached_property
     def llm_base_url(self) -> str:
+        return self._once("llm_base_url", self._llm_base_url)
+
+    def _llm_base_url(self) -> str:
         if self.settings.llm_base_url:
             return self.settings.llm_base_url
         from tutor.engine import EmbeddedEngine
@@ -77,26 +101,41 @@ class Services:
 
     @cached_property
     def llm(self) -> ChatLLM:
+        return self._once("llm", self._llm)
+
+    def _llm(self) -> ChatLLM:
         from tutor.llm import LLMClient
 
         client = LLMClient.from_settings(self.settings, base_url=self.llm_base_url)
         self._closers.append(client.close)  # closed before the engine it talks to (LIFO)
         return client
 
-    @cached_property
-    def attributor(self) -> Any:
-        """One citation checker per process: its source- and word-vector caches outlive a request."""
-        from tutor.attribution import Attributor, Thresholds
-
-        return Attributor(self.embedder, Thresholds(bridge=self.settings.citation_bridge,
-                                                    passage_dense=self.settings.citation_passage))
+    def match_bank(self, question: str) -> Any:
+        """The closest bank item to a typed question (``bank_index.Match``, whatever its score) or
+        None when there is no bank; the caller decides whether the score is a match."""
+        try:
+            index = self.question_index
+        except (OSError, ValueError, TutorError):  # no bank yet: answers come from the sources
+            return None
+        top = index.nearest(self.embedder.embed_query(question), 1)
+        return top[0] if top else None
 
     def tutor(self, searcher: Any = None) -> Any:
-        """The answering pipeline every entry point uses (CLI, UI, evals): retrieval -> LLM ->
-        citation checker. ``searcher`` overrides the retriever (e.g. a locked wrapper)."""
+        """The answering pipeline every entry point uses (CLI, UI, evals): bank match + retrieval ->
+        the notes' text -> the model's explanation, checked. ``searcher`` overrides the retriever
+        (e.g. a locked wrapper)."""
         from tutor.answering import Tutor
 
-        return Tutor(searcher or self.retriever, self.llm, self.settings, attributor=self.attributor)
+        return Tutor(searcher or self.retriever, self.llm, self.settings, match=self.match_bank,
+                     chunks=self.store.get)
+
+    def warm(self) -> None:
+        """Load what the first question needs (embedder, store, bank index, the LLM engine with one
+        1-token completion) so it does not pay their start-up. Errors propagate."""
+        self.embedder.embed_query("warm up")
+        self.store.count()
+        self.match_bank("warm up")
+        self.llm.complete([{"role": "user", "content": "hi"}], purpose="warm", max_tokens=1)
 
     # --- persistence ---------------------------------------------------------------------------
     @cached_property

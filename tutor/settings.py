@@ -85,13 +85,6 @@ class Settings(BaseSettings):
     source_floor: float = Field(0.35, description="A source after the first needs this dense cosine ...")
     source_gap: float = Field(0.25, description="... and at most this far below the best one "
                               "(calibrated: no labelled-relevant hit of 270 queries dropped; docs/answering.md).")
-    citation_bridge: float = Field(0.70, description="Word cosine at which a Russian and an English word count as "
-                                   "one term for the citation checker (a claim translating its source; "
-                                   "docs/answering.md); above 1 = off (saves ~3 s per answer on a cold cache).")
-    citation_passage: float = Field(0.45, description="Cosine of a claim to the closest sentence of a long source "
-                                    "at which the citation checker accepts that source when its terms match but the "
-                                    "whole text embeds far from the claim (docs/answering.md); above 1 = off.")
-    answer_max_tokens: int = 512
     max_answer_chars: int = Field(6000, description="Candidate answers longer than this are truncated.")
 
     # --- UI ------------------------------------------------------------------------------------

@@ -171,6 +171,34 @@ class Store:
         return len(ids)
 
     # --- reads ----------------------------------------------------------------------------------
+    def get(self, chunk_ids: Sequence[str]) -> list[Chunk]:
+        """The stored chunks with these ids (missing ones are skipped), in the order asked."""
+        if not chunk_ids or not self.exists():
+            return []
+        points = self.client.retrieve(self.alias, ids=[point_id(c) for c in chunk_ids], with_payload=True)
+        found = {str(p.payload.get("chunk_id", "")): p for p in points if p.payload}
+        return [Chunk.model_validate({k: v for k, v in found[c].payload.items() if k != DOC_SHA})
+                for c in chunk_ids if c in found]
+
+    def neighbours(self, chunk: Chunk, n: int = 1) -> tuple[list[Chunk], list[Chunk]]:
+        """Up to ``n`` chunks of the same document right before and after ``chunk`` (by offset)."""
+        from qdrant_client import models
+
+        flt = models.Filter(must=[models.FieldCondition(key="doc", match=models.MatchValue(value=chunk.doc))])
+        chunks: list[Chunk] = []
+        offset = None
+        while True:
+            points, offset = self.client.scroll(self.alias, scroll_filter=flt, limit=256, offset=offset,
+                                                with_payload=True, with_vectors=False)
+            chunks += [Chunk.model_validate({k: v for k, v in (p.payload or {}).items() if k != DOC_SHA})
+                       for p in points]
+            if offset is None:
+                break
+        chunks.sort(key=lambda c: (c.start, c.end))
+        before = [c for c in chunks if c.end <= chunk.start and c.chunk_id != chunk.chunk_id][-n:]
+        after = [c for c in chunks if c.start >= chunk.end and c.chunk_id != chunk.chunk_id][:n]
+        return before, after
+
     def manifest(self) -> dict[str, tuple[str, set[str]]]:
         """doc -> (stored doc sha256, ids of its chunks), read by scrolling payloads only."""
         out: dict[str, tuple[str, set[str]]] = {}

@@ -108,10 +108,11 @@ class Citation(BaseModel):
     doc: str
     section: str
     text: str = Field("", description="The chunk text, for source cards.")
-    origin: Literal["model", "matched", "quoted"] = Field(
-        "model", description="'model': the LLM wrote this [n]; 'matched': only the citation checker "
-                             "(tutor.attribution) attached it to a claim the source supports; 'quoted': "
-                             "the model cited nothing valid, so the tutor quoted this source verbatim.")
+    origin: Literal["notes", "context"] = Field(
+        "notes", description="'notes': the answer shows this source's sentences verbatim (``quotes``); "
+                             "'context': retrieved for the question and shown to the explainer.")
+    quotes: list[str] = Field(default_factory=list, description="The source's sentences the answer "
+                              "shows verbatim (the source viewer highlights them).")
 
 
 class Mixup(BaseModel):
@@ -126,18 +127,36 @@ class Mixup(BaseModel):
     evidence: str = ""  # the source line holding the term, prefixed with the rival it speaks of
 
 
+class Removed(BaseModel):
+    """A sentence of the model's explanation removed because the notes say otherwise (tutor.factcheck)."""
+
+    sentence: str
+    check: Literal["numbers", "comparison"]
+    detail: str
+
+
 class Answer(BaseModel):
+    """Notes first: ``notes`` is what the notes say (verbatim, cited), ``explanation`` the model's
+    explanation of it (uncited, checked against the notes); ``text`` shows both."""
+
     question: str
     rewritten_query: str = ""
     text: str
+    notes: str = Field("", description="The notes' own answer or their closest sentences, verbatim.")
+    notes_origin: Literal["bank", "extract", ""] = Field(
+        "", description="'bank': the reference answer of the matched bank item; 'extract': sentences "
+                        "of the top sources; '': the notes do not cover the question.")
+    bank_question: str = Field("", description="The bank question the typed question was matched to.")
+    bank_id: str = ""
+    explanation: str = Field("", description="The model's explanation of the notes (not cited).")
+    removed: list[Removed] = Field(default_factory=list, description="Explanation sentences removed "
+                                   "because they disagree with the notes (the text says how many).")
     citations: list[Citation] = Field(default_factory=list)
     covered: bool = Field(True, description="False when the notes don't cover the question.")
+    unknown_terms: list[str] = Field(default_factory=list, description="Terms of the question no note mentions.")
     lang: Lang = "ru"
-    timings: dict[str, float] = Field(default_factory=dict, description="Seconds per stage.")
-    citation_check: dict[str, int] = Field(
-        default_factory=dict, description="What the citation checker did: claims, added, moved, "
-                                          "dropped, uncited (empty when it did not run).")
-    mixups: list[Mixup] = Field(default_factory=list, description="Comparison mix-ups found in the "
-                                "answer (a rival credited with another's term); each also gets a visible note.")
+    style: str = Field("", description="'' | more | simpler | english: how the explanation was asked for.")
+    timings: dict[str, float] = Field(default_factory=dict, description="Seconds per stage "
+                                      "(notes_s: first content; total_s: complete).")
     looped: bool = Field(False, description="The model fell into a repetition loop: its stream was stopped "
                                             "and the repeated sentences removed (the text says so).")

@@ -25,8 +25,13 @@ LEVELS = ("basic", "medium", "killer")
 
 class Backend(Protocol):
     # --- chat ----------------------------------------------------------------------------------
-    def ask(self, user: str, question: str, history: list[dict[str, str]]) -> Iterator[ChatEvent]:
-        """Stream an answer: rewritten? -> sources -> delta* -> done (with the final Answer)."""
+    def ask(self, user: str, question: str, history: list[dict[str, str]], style: str = "") -> Iterator[ChatEvent]:
+        """Stream an answer: rewritten? -> sources -> notes -> delta* -> done (with the final Answer).
+        ``style``: '' | more | simpler | english (how the model explains the notes)."""
+        ...
+
+    def neighbours(self, chunk_id: str) -> tuple[str, str]:
+        """The text right before and after a chunk in its document ('' when none)."""
         ...
 
     # --- practice ------------------------------------------------------------------------------

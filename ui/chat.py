@@ -1,5 +1,7 @@
-"""Chat tab: streamed cited answers, source cards with the exact chunk text, the rewritten follow-up
-query, and the conversation persisted per user (restored on load, also after a restart).
+"""Chat tab: notes first (the notes' answer, cited, at once), then the model's explanation streamed;
+source cards with the exact chunk text and the quoted sentences highlighted (an answer's [n] opens
+its card); "explain more / simpler / in English" in one click; the conversation persisted per user
+(restored on load, also after a restart).
 
 The raw conversation lives in a per-session gr.State; the gr.Chatbot only shows escaped copies."""
 
@@ -14,18 +16,29 @@ from tutor.types import Citation
 from ui.backend import Backend
 from ui.chat_store import ChatStore
 from ui.common import guarded, guarded_stream, user_of
-from ui.render import md_safe, source_cards, status_line
+from ui.render import link_citations, md_safe, source_cards, status_line
 
 Messages = list[dict[str, str]]
 
 
 def shown(messages: Messages) -> Messages:
     """Escaped copies for display: [{'role','content':'<b>'}] -> [{'role','content':'&lt;b&gt;'}]."""
-    return [{"role": m["role"], "content": md_safe(m["content"])} for m in messages]
+    return [{"role": m["role"], "content": link_citations(md_safe(m["content"]))} for m in messages]
 
 
 def rewritten_line(query: str) -> str:
     return f"**Searched for:** {md_safe(query)}" if query else ""
+
+
+STYLE_ASK = {"more": "(explain more)", "simpler": "(simpler)", "english": "(in English)"}
+
+
+def last_question(history: Messages) -> str:
+    """The last question the user typed (a restyle request is not one)."""
+    for m in reversed(history or []):
+        if m["role"] == "user" and not any(m["content"].startswith(v) for v in STYLE_ASK.values()):
+            return m["content"]
+    return ""
 
 
 class ChatTab:
@@ -39,31 +52,46 @@ class ChatTab:
         return shown(messages), messages, source_cards(self.chats.last_citations(user)), ""
 
     def respond(self, question: str, history: Messages, request: gr.Request) -> Iterator[tuple[Any, ...]]:
-        user = user_of(request)
-        question = (question or "").strip()
+        yield from self._answer(user_of(request), (question or "").strip(), history, "")
+
+    def restyle(self, style: str, history: Messages, request: gr.Request) -> Iterator[tuple[Any, ...]]:
+        """The last question again, explained another way (more / simpler / in English)."""
+        question = last_question(history)
+        if not question:
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), status_line("Ask a question first.")
+            return
+        yield from self._answer(user_of(request), question, history, style)
+
+    def _answer(self, user: str, question: str, history: Messages, style: str) -> Iterator[tuple[Any, ...]]:
         if not question:
             gr.Warning("Type a question first.")
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), status_line("Type a question first.")
             return
         history = list(history or [])
-        convo = history + [{"role": "user", "content": question}]
+        shown_q = f"{STYLE_ASK[style]} {question}" if style else question
+        convo = history + [{"role": "user", "content": shown_q}]
         text, rewritten, cites = "", "", list[Citation]()
         yield shown(convo + [{"role": "assistant", "content": "…"}]), history, "", gr.skip(), "", "Searching…"
-        for ev in self.backend.ask(user, question, history):
+        status = "Explaining…"
+        for ev in self.backend.ask(user, question, history, style):
             if ev.kind == "rewritten":
                 rewritten = ev.text
             elif ev.kind == "sources":
                 cites = ev.sources
+            elif ev.kind == "notes":
+                text = ev.text
             elif ev.kind == "delta":
                 text += ev.text
             elif ev.kind == "done" and ev.answer is not None:
                 text, cites = ev.answer.text, ev.answer.citations or cites
+                status = "Done."
             shown_now = shown(convo + [{"role": "assistant", "content": text or "…"}])
-            yield shown_now, history, "", source_cards(cites), rewritten_line(rewritten), "Answering…"
+            yield shown_now, history, "", source_cards(cites), rewritten_line(rewritten), status
+        context = {c.n: self.backend.neighbours(c.chunk_id) for c in cites if c.origin == "notes" and c.chunk_id}
         final = convo + [{"role": "assistant", "content": text}]
-        self.chats.append(user, "user", question)
+        self.chats.append(user, "user", shown_q)
         self.chats.append(user, "assistant", text, cites)
-        yield shown(final), final, "", source_cards(cites), rewritten_line(rewritten), "Done."
+        yield shown(final), final, "", source_cards(cites, context), rewritten_line(rewritten), "Done."
 
     def clear(self, request: gr.Request) -> tuple[Any, ...]:
         self.chats.clear(user_of(request))
@@ -80,7 +108,11 @@ class ChatTab:
                     box = gr.Textbox(placeholder="Ask about your notes… (e.g. Что такое LoRA?)",
                                      show_label=False, scale=5, elem_id="chat-input")
                     send = gr.Button("Ask", variant="primary", scale=1, elem_id="chat-send")
-                clear = gr.Button("New conversation", size="sm")
+                with gr.Row():
+                    more = gr.Button("Explain more", size="sm", elem_id="chat-more")
+                    simpler = gr.Button("Simpler", size="sm", elem_id="chat-simpler")
+                    english = gr.Button("In English", size="sm", elem_id="chat-english")
+                    clear = gr.Button("New conversation", size="sm")
                 status = gr.Markdown(elem_id="chat-status")
             with gr.Column(scale=2):
                 gr.Markdown("### Sources")
@@ -89,6 +121,10 @@ class ChatTab:
         respond = guarded_stream(len(outs))(self.respond)
         gr.on([send.click, box.submit], respond, [box, state], outs, api_name="ask",
               concurrency_limit=concurrency, concurrency_id="llm")
+        restyle = guarded_stream(len(outs))(self.restyle)
+        for button, style in ((more, "more"), (simpler, "simpler"), (english, "english")):
+            button.click(restyle, [gr.State(style), state], outs, api_name=f"ask_{style}",
+                         concurrency_limit=concurrency, concurrency_id="llm")
         clear_outs = [chatbot, state, sources, rewritten, status]
         clear.click(guarded(5)(self.clear), None, clear_outs, api_name="chat_clear")
         chatbot.clear(guarded(5)(self.clear), None, clear_outs, api_visibility="private")

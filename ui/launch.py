@@ -13,7 +13,7 @@ import gradio as gr
 from tutor.errors import ConfigError
 from tutor.settings import Settings
 from ui.library import MAX_BYTES
-from ui.render import CSS
+from ui.render import CSS, JS
 
 
 def parse_auth(spec: str) -> list[tuple[str, str]]:
@@ -47,6 +47,7 @@ def launch(demo: gr.Blocks, settings: Settings, *, host: str | None = None, port
         max_file_size=MAX_BYTES,
         allowed_paths=allowed,
         css=CSS,
+        js=JS,
         show_error=False,
         quiet=not block,
     )

@@ -30,27 +30,64 @@ def _p(text: str) -> str:
 
 
 def _origin(c: Citation) -> str:
-    if c.origin == "quoted":
-        return (" <span class='tutor-matched' title='The answer cited no source, so the tutor quotes "
-                "the best-matching note instead.'>· quoted from your notes</span>")
-    if c.origin != "matched":
+    if c.origin == "notes" and c.quotes:
+        return (" <span class='tutor-matched' title='The highlighted sentences of this note are shown "
+                "verbatim in the answer.'>· quoted in the answer</span>")
+    return " <span class='tutor-related'>· related</span>" if c.origin == "context" else ""
+
+
+def highlight(text: str, quotes: list[str]) -> str:
+    """Escaped ``text`` with each quote found in it wrapped in <mark> (line breaks kept).
+
+    highlight('A. B <x>. C.', ['B <x>.']) -> 'A. <mark class="tutor-quote">B &lt;x&gt;.</mark> C.'"""
+    spans: list[tuple[int, int]] = []
+    for q in quotes:
+        q = q.strip()
+        i = text.find(q) if q else -1
+        if i >= 0 and not any(a < i + len(q) and i < b for a, b in spans):
+            spans.append((i, i + len(q)))
+    out, pos = [], 0
+    for a, b in sorted(spans):
+        out += [_p(text[pos:a]), "<mark class='tutor-quote'>", _p(text[a:b]), "</mark>"]
+        pos = b
+    out.append(_p(text[pos:]))
+    return "".join(out)
+
+
+def _context(before: str, after: str) -> str:
+    if not (before or after):
         return ""
-    return (" <span class='tutor-matched' title='The model did not cite this source; the citation "
-            "checker matched it to the claim by meaning and shared terms.'>· matched by the checker</span>")
+    parts = [f"<div class='tutor-before'>{_p(before)}</div>" if before else "",
+             "<div class='tutor-here'>⋯ the cited note ⋯</div>",
+             f"<div class='tutor-after'>{_p(after)}</div>" if after else ""]
+    return ("<details class='tutor-neighbours'><summary>Neighbouring context in the document</summary>"
+            + "".join(parts) + "</details>")
 
 
-def source_cards(citations: list[Citation]) -> str:
-    """Source cards: [n] doc / section header and the exact chunk text, all escaped."""
+def source_cards(citations: list[Citation], context: dict[int, tuple[str, str]] | None = None) -> str:
+    """Source cards: [n] doc / section header and the exact chunk text with the sentences the answer
+    quotes highlighted, all escaped; ``context``: n -> (text before, text after) in the document.
+    Card n has the id ``src-n`` (an answer's [n] link opens and scrolls to it)."""
     if not citations:
         return "<div class='tutor-empty'>No sources.</div>"
     cards = []
     for c in citations:
+        before, after = (context or {}).get(c.n, ("", ""))
         cards.append(
-            "<details class='tutor-card' open>"
+            f"<details class='tutor-card' id='src-{c.n}' open>"
             f"<summary><b>[{c.n}]</b> {escape(c.doc)} — <i>{escape(c.section)}</i>{_origin(c)}</summary>"
-            f"<div class='tutor-chunk'>{_p(c.text)}</div></details>"
+            f"<div class='tutor-chunk'>{highlight(c.text, c.quotes)}</div>{_context(before, after)}</details>"
         )
     return "<div class='tutor-sources'>" + "".join(cards) + "</div>"
+
+
+_CITE = re.compile(r"\[(\d{1,2})\]")
+
+
+def link_citations(markdown: str) -> str:
+    """'… [1] …' -> '… [[1]](#src-1) …': each citation opens its source card (outside code)."""
+    parts = _CODE.split(markdown)
+    return "".join(p if i % 2 else _CITE.sub(r"[[\1]](#src-\1)", p) for i, p in enumerate(parts))
 
 
 def question_card(q: QuestionView | None) -> str:
@@ -119,4 +156,28 @@ CSS = """
 .tutor-flag::before{content:"RED FLAG";color:#b23b3b;font-weight:600;font-size:0.8em;margin-right:6px}
 .tutor-error::before{content:"ERROR";color:#b23b3b;font-weight:600;font-size:0.8em;margin-right:6px}
 .tutor-evidence{color:#555;font-style:italic;margin-left:1.5em}
+.tutor-quote{background:#fff1a8;padding:0 1px}
+.tutor-card.tutor-focus{outline:3px solid #f0b400}
+.tutor-related{color:#777;font-size:0.85em}
+.tutor-neighbours{margin-top:4px;font-size:0.85em;color:#555}
+.tutor-here{text-align:center;color:#999}
+"""
+
+# Clicking an answer's [n] opens source card n, scrolls to it and outlines it (the Chatbot renders
+# the link; the card lives in the Sources panel).
+JS = """
+() => {
+  document.addEventListener('click', (ev) => {
+    const a = ev.target.closest && ev.target.closest('a[href*="#src-"]');
+    if (!a) return;
+    const id = a.getAttribute('href').split('#')[1];
+    const card = document.getElementById(id);
+    if (!card) return;
+    ev.preventDefault(); ev.stopPropagation();
+    card.open = true;
+    document.querySelectorAll('.tutor-card.tutor-focus').forEach(c => c.classList.remove('tutor-focus'));
+    card.classList.add('tutor-focus');
+    card.scrollIntoView({behavior: 'smooth', block: 'center'});
+  }, true);
+}
 """

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,14 @@ class _Lru(OrderedDict[str, Any]):
             self.popitem(last=False)
 
 
+def _locked(fn: Callable[..., Any], lock: threading.RLock) -> Callable[..., Any]:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return fn(*args, **kwargs)
+
+    return call
+
+
 class ServicesBackend:
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -79,8 +87,12 @@ class ServicesBackend:
             return current
 
     def _tutor(self) -> Any:
-        with self._lock:  # the citation checker (cached on Services) is built once, shared by requests
-            return self.services.tutor(self._searcher())
+        """The answering pipeline; every use of the store and the embedder goes through the search lock."""
+        with self._lock:
+            tutor = self.services.tutor(self._searcher())
+        tutor.match = _locked(self.services.match_bank, self._search)
+        tutor.chunks = _locked(self.services.store.get, self._search)
+        return tutor
 
     def _grader(self, llm_follow_up: bool = True) -> Any:
         """The grader; ``llm_follow_up=False``: the practice tab's, whose follow-up comes later
@@ -103,11 +115,20 @@ class ServicesBackend:
             return self._quizzes[user]
 
     # --- chat ----------------------------------------------------------------------------------
-    def ask(self, user: str, question: str, history: list[dict[str, str]]) -> Iterator[ChatEvent]:
+    def ask(self, user: str, question: str, history: list[dict[str, str]], style: str = "") -> Iterator[ChatEvent]:
         from tutor.conversation import history_from_messages
 
-        for ev in self._tutor().stream(question, history_from_messages(history)):
+        for ev in self._tutor().stream(question, history_from_messages(history), style=style):
             yield ChatEvent(kind=ev.kind, text=ev.text, sources=ev.sources, answer=ev.answer)
+
+    def neighbours(self, chunk_id: str) -> tuple[str, str]:
+        with self._search:
+            store = self.services.store
+            found = store.get([chunk_id])
+            if not found:
+                return "", ""
+            before, after = store.neighbours(found[0])
+        return (before[-1].text if before else ""), (after[0].text if after else "")
 
     # --- practice ------------------------------------------------------------------------------
     def _items(self) -> list[BankItem]:

@@ -13,9 +13,10 @@ Verdict = Literal["covered", "partly", "missed", "contradicted"]
 
 
 class ChatEvent(BaseModel):
-    """One step of a streamed answer: the rewritten query, the sources, a text delta, or the end."""
+    """One step of a streamed answer: the rewritten query, the sources, the notes' part, a piece of
+    the explanation, or the end."""
 
-    kind: Literal["rewritten", "sources", "delta", "done"]
+    kind: Literal["rewritten", "sources", "notes", "delta", "done"]
     text: str = ""
     sources: list[Citation] = Field(default_factory=list)
     answer: Answer | None = None

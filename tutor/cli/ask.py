@@ -25,46 +25,47 @@ def _tutor(services: Any) -> Any:
 
 
 def answer_json(ans: Answer) -> dict[str, Any]:
-    """The `tutor ask --json` document."""
-    keys = ("rewrite_s", "retrieve_s", "ttft_s", "generate_s", "attribute_s", "total_s")
-    return {"question": ans.question, "rewritten_query": ans.rewritten_query, "answer": ans.text,
-            "covered": ans.covered, "lang": ans.lang,
+    """The `tutor ask --json` document: the notes' part and the model's explanation apart."""
+    keys = ("rewrite_s", "retrieve_s", "notes_s", "ttft_s", "generate_s", "total_s")
+    return {"question": ans.question, "rewritten_query": ans.rewritten_query, "covered": ans.covered,
+            "lang": ans.lang, "style": ans.style, "notes_origin": ans.notes_origin,
+            "bank_question": ans.bank_question, "notes": ans.notes, "explanation": ans.explanation,
+            "removed": [r.model_dump() for r in ans.removed], "answer": ans.text,
             "citations": [{"n": c.n, "doc": c.doc, "section": c.section, "chunk_id": c.chunk_id,
-                           "origin": c.origin, "text": c.text} for c in ans.citations],
-            "citation_check": ans.citation_check,
-            "mixups": [m.model_dump() for m in ans.mixups], "looped": ans.looped,
+                           "origin": c.origin, "quotes": c.quotes, "text": c.text} for c in ans.citations],
+            "looped": ans.looped,
             "timings": {k: round(ans.timings[k], 3) for k in keys if k in ans.timings}}
 
 
 def _show_sources(sources: list[Citation], verbose: bool) -> None:
     for c in sources:
-        how = {"matched": "  (matched by the checker: the model did not cite it)",
-               "quoted": "  (quoted: the answer cited no source)"}.get(c.origin, "")
+        how = "  (quoted above)" if c.origin == "notes" else "  (related)"
         typer.secho(f"  [{c.n}] {c.doc} — {c.section}{how}", fg=typer.colors.CYAN)
         if verbose:
             typer.echo("      " + c.text[:300].replace("\n", " ") + ("…" if len(c.text) > 300 else ""))
 
 
 def _render(events: Any, verbose: bool) -> Answer:
-    """Print a streamed answer; returns the final Answer (its text has citations checked)."""
+    """Print a streamed answer (the notes at once, then the explanation as it comes); returns the
+    final Answer. When the checks removed a sentence, the checked explanation is printed again."""
     answer = None
     for ev in events:
         ev_: AnswerEvent = ev
         if ev_.kind == "rewritten":
             typer.secho(f"↳ search: {ev_.text}", fg=typer.colors.YELLOW)
-        elif ev_.kind == "sources" and verbose and ev_.sources:
-            typer.secho("sources given to the model:", dim=True)
-            _show_sources(ev_.sources, verbose)
+        elif ev_.kind == "notes":
+            typer.echo(ev_.text)
         elif ev_.kind == "delta":
             typer.echo(ev_.text, nl=False)
         elif ev_.kind == "done":
             answer = ev_.answer
     typer.echo("")
     assert answer is not None
-    typer.secho("─" * 40, dim=True)
-    typer.echo(answer.text)
+    if answer.removed or answer.looped:
+        typer.secho("─" * 40 + " checked against the notes:", dim=True)
+        typer.echo(answer.text.split("\n\n", 1)[-1] if answer.notes else answer.text)
     if answer.citations:
-        typer.secho("cited:", bold=True)
+        typer.secho("sources:", bold=True)
         _show_sources(answer.citations, verbose)
     if verbose:
         typer.secho("timings: " + ", ".join(f"{k}={v:.2f}s" for k, v in answer.timings.items()), dim=True)
@@ -73,16 +74,17 @@ def _render(events: Any, verbose: bool) -> Answer:
 
 def ask(question: str = typer.Argument(..., help="Your question (Russian or English)."),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
-        verbose: bool = typer.Option(False, "--verbose", "-v", help="Show sources and timings.")) -> None:
-    """Answer one question from your notes, with cited sources."""
+        verbose: bool = typer.Option(False, "--verbose", "-v", help="Show sources and timings."),
+        style: str = typer.Option("", "--style", help="more | simpler | english: how to explain.")) -> None:
+    """Answer one question: what your notes say (cited, verbatim), then the model's explanation."""
     from tutor.services import Services
 
     with Services(load_settings()) as services:
         tutor = _tutor(services)
         if as_json:
-            echo_json(answer_json(tutor.ask(question)))
+            echo_json(answer_json(tutor.ask(question, style=style)))
         else:
-            _render(tutor.stream(question), verbose)
+            _render(tutor.stream(question, style=style), verbose)
 
 
 def chat(verbose: bool = typer.Option(False, "--verbose", "-v", help="Show sources and timings.")) -> None:

@@ -56,10 +56,10 @@ def register(app: typer.Typer) -> None:
     @sub.callback()
     def run(
         ctx: typer.Context,
-        suite: str = typer.Option("retrieval", help="retrieval | answers | grading | smoke | all"),
+        suite: str = typer.Option("retrieval", help="retrieval | answers | ragas | grading | smoke | all"),
         limit: int | None = typer.Option(None, help="Use only the first N items of each set."),
         answers_limit: int | None = typer.Option(
-            None, help="Answers suite: golden questions to answer (default: --limit, else 12, one per "
+            None, help="Ragas suite: golden questions to answer (default: --limit, else 12, one per "
                        "topic; 0 = all 197, hours on a CPU)."),
         judge_url: str | None = typer.Option(None, help="OpenAI-compatible URL of the judge model "
                                                         "(default: the tutor's own LLM)."),
@@ -69,7 +69,7 @@ def register(app: typer.Typer) -> None:
         data_dir: Path | None = typer.Option(None, help="Override settings.data_dir."),
         llm_timeout: float = typer.Option(600.0, help="Seconds per LLM request: evals are batch jobs "
                                                       "on a shared CPU, so the default is generous."),
-        split: str = typer.Option("both", help="Grading: the protocol's split to run: tune | test | both "
+        split: str = typer.Option("both", help="Answers / grading: the protocol's split to run: tune | test | both "
                                                "(fit on tune; read test once per design change)."),
         repeats: int | None = typer.Option(None, help="Grading: answers graded twice to check the score "
                                                       "repeats (default 5)."),

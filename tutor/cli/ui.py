@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+from typing import Any
+
 import typer
 
 from tutor.cli.common import load_settings
@@ -25,5 +29,15 @@ def register(app: typer.Typer) -> None:
             typer.secho(f"warning: binding {settings.host} without TUTOR_AUTH: anyone on the network can use "
                         "the app.", fg=typer.colors.YELLOW, err=True)
         with Services(settings) as services:
+            threading.Thread(target=_warm, args=(services,), name="warm-up", daemon=True).start()
             typer.echo(f"Interview tutor on http://{settings.host}:{settings.port} (Ctrl+C to stop)")
             launch(build_app(services), settings, share=share, block=True)
+
+
+def _warm(services: Any) -> None:
+    """Start the models and the LLM engine while the user opens the page (the first answer then
+    does not pay their start-up); a failure is logged, the first request reports it."""
+    try:
+        services.warm()
+    except Exception as err:  # noqa: BLE001 - warming is best effort
+        logging.getLogger("tutor.ui").warning("warm-up failed: %s", err)

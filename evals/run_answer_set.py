@@ -1,0 +1,201 @@
+"""The answering protocol (issue 20): questions written the way candidates ask, each with the facts
+from the notes a correct answer must carry (evals/data/answers/questions.jsonl), split by
+conversation into tune (prompts, thresholds and checks are fit here) and test (read once per design
+change). ``tutor eval --suite answers`` runs it and reports both splits.
+
+Per split:
+* facts_all: in-scope answers carrying every required fact (a fact counts when one of its spellings
+  appears in the answer, case-insensitive); facts_share: required facts found;
+* bank_right: questions written from a bank item answered from that item's notes;
+* oos_honest: out-of-scope questions answered "the notes don't cover this" (nothing from the model);
+* removed.<check>: explanation sentences each fact check removed (hand labels say which were right);
+* notes_p50 / notes_max: seconds to the first useful content; total_p50: seconds to the full answer;
+* with hand labels (evals/data/answers/labels.jsonl, test split): claims, contradicted, contradicted
+  shown with a citation, not-in-notes.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from evals.results import ProgressCb, SuiteResult, Ticker
+from tutor.conversation import Turn
+
+DATA = Path(__file__).parent / "data" / "answers" / "questions.jsonl"
+LABELS = Path(__file__).parent / "data" / "answers" / "labels.jsonl"
+
+
+class AnswerQuestion(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    id: str
+    question: str
+    lang: str = ""
+    kind: str = ""
+    conversation: str | None = Field(None, description="Id of the question this one follows up.")
+    facts: list[str] = Field(default_factory=list)
+    fact_terms: list[list[str]] = Field(default_factory=list)
+    bank_id: str | None = None
+    split: str = "test"
+
+    @property
+    def in_scope(self) -> bool:
+        return self.kind != "out_of_scope"
+
+
+class ClaimLabel(BaseModel):
+    """One sentence of a recorded answer, labelled by hand against the notes."""
+
+    model_config = ConfigDict(extra="ignore")
+    id: str
+    part: str = Field(description="notes | explanation")
+    sentence: str
+    label: str = Field(description="supported | contradicted | not_in_notes")
+    cited: bool = False
+
+
+def load(path: Path = DATA) -> list[AnswerQuestion]:
+    return [AnswerQuestion.model_validate_json(x) for x in path.read_text(encoding="utf-8").splitlines() if x]
+
+
+def load_labels(path: Path = LABELS) -> list[ClaimLabel]:
+    if not path.is_file():
+        return []
+    return [ClaimLabel.model_validate_json(x) for x in path.read_text(encoding="utf-8").splitlines() if x]
+
+
+def found_facts(q: AnswerQuestion, text: str) -> list[bool]:
+    low = text.lower()
+    return [any(t.lower() in low for t in spellings) for spellings in q.fact_terms]
+
+
+def ask_rows(tutor: Any, rows: Sequence[AnswerQuestion], *, progress: Callable[[], None] | None = None
+             ) -> list[dict[str, Any]]:
+    """Ask every question (a follow-up after the question it follows, with that answer as history)."""
+    answers: dict[str, Any] = {}
+    by_id = {r.id: r for r in rows}
+    out = []
+    for r in rows:
+        history: list[Turn] = []
+        if r.conversation and r.conversation in answers and r.conversation in by_id:
+            prev = answers[r.conversation]
+            history = [Turn(role="user", content=by_id[r.conversation].question),
+                       Turn(role="assistant", content=prev.text)]
+        row: dict[str, Any] = {"id": r.id, "split": r.split, "kind": r.kind, "question": r.question,
+                               "want_bank": r.bank_id or ""}
+        t = time.perf_counter()
+        try:
+            a = tutor.ask(r.question, history)
+            answers[r.id] = a
+            facts = found_facts(r, a.text)
+            row.update(covered=a.covered, notes_origin=a.notes_origin, bank_id=a.bank_id,
+                       bank_question=a.bank_question, notes=a.notes, explanation=a.explanation,
+                       removed=[x.model_dump() for x in a.removed], text=a.text,
+                       rewritten=a.rewritten_query, facts=facts, seconds=time.perf_counter() - t,
+                       notes_s=a.timings.get("notes_s"), total_s=a.timings.get("total_s"),
+                       citations=[{"n": c.n, "chunk_id": c.chunk_id, "origin": c.origin} for c in a.citations],
+                       citation_texts=[c.text for c in a.citations])
+        except Exception as err:  # noqa: BLE001 - one broken row must not sink a long run
+            row["error"] = f"{type(err).__name__}: {err}"
+        out.append(row)
+        if progress:
+            progress()
+    return out
+
+
+def _p50(xs: list[float]) -> float | None:
+    return statistics.median(xs) if xs else None
+
+
+def figures(rows: Sequence[dict[str, Any]], labels: Sequence[ClaimLabel] = ()) -> dict[str, float | None]:
+    done = [r for r in rows if "error" not in r]
+    scope = [r for r in done if r["kind"] != "out_of_scope"]
+    oos = [r for r in done if r["kind"] == "out_of_scope"]
+    out: dict[str, float | None] = {}
+    out["facts_all"] = sum(all(r["facts"]) for r in scope) / len(scope) if scope else None
+    n_facts = sum(len(r["facts"]) for r in scope)
+    out["facts_share"] = sum(sum(r["facts"]) for r in scope) / n_facts if n_facts else None
+    banked = [r for r in scope if r["want_bank"]]
+    out["bank_right"] = sum(r["bank_id"] == r["want_bank"] for r in banked) / len(banked) if banked else None
+    out["bank_answered"] = sum(r["notes_origin"] == "bank" for r in scope) / len(scope) if scope else None
+    out["oos_honest"] = sum(not r["covered"] for r in oos) / len(oos) if oos else None
+    out["in_scope_covered"] = sum(r["covered"] for r in scope) / len(scope) if scope else None
+    for check in ("numbers", "comparison"):
+        out[f"removed.{check}"] = sum(x["check"] == check for r in done for x in r["removed"])
+    out["notes_p50"] = _p50([r["notes_s"] for r in done if r.get("notes_s") is not None])
+    out["notes_max"] = max((r["notes_s"] for r in done if r.get("notes_s") is not None), default=None)
+    out["total_p50"] = _p50([r["total_s"] for r in scope if r.get("total_s") is not None])
+    out["failed"] = len(rows) - len(done)
+    ids = {r["id"] for r in rows}
+    mine = [c for c in labels if c.id in ids]
+    if mine:
+        out["claims"] = len(mine)
+        out["contradicted"] = sum(c.label == "contradicted" for c in mine) / len(mine)
+        out["contradicted_cited"] = sum(c.label == "contradicted" and c.cited for c in mine)
+        out["not_in_notes"] = sum(c.label == "not_in_notes" for c in mine) / len(mine)
+    return out
+
+
+def run_answer_set(tutor: Any, rows: Sequence[AnswerQuestion], *, splits: Sequence[str] = ("tune", "test"),
+                   labels: Sequence[ClaimLabel] = (), progress: ProgressCb | None = None) -> SuiteResult:
+    t0 = time.perf_counter()
+    result = SuiteResult(suite="answers")
+    chosen = [r for r in rows if r.split in splits]
+    ticker = Ticker("answers", len(chosen), progress)
+    asked = ask_rows(tutor, chosen, progress=ticker.tick)
+    for split in splits:
+        part = [a for a in asked if a["split"] == split]
+        if not part:
+            continue
+        for k, v in figures(part, labels).items():
+            result.metrics[f"answers.{split}.{k}"] = v
+        result.notes.append(f"{split}: {len(part)} questions "
+                            f"({sum(a['kind'] == 'out_of_scope' for a in part)} out of scope)")
+    result.counts = {"answers.asked": len(asked), "answers.failed": sum("error" in a for a in asked)}
+    result.rows = asked
+    result.notes += sorted({f"answer error: {a['error'][:200]}" for a in asked if "error" in a})
+    result.duration_s = time.perf_counter() - t0
+    return result
+
+
+def judge_agreement(judge: Any, result: SuiteResult, labels: Sequence[ClaimLabel]) -> None:
+    """Run the RAGAS faithfulness judge (``Judge.supported``) on every hand-labelled claim of the
+    recorded answers, with the answer's cited notes as context, and report its agreement with the
+    hand labels: judge_faithfulness (share it calls supported) beside hand_supported, and the
+    precision / recall of its "unsupported" verdict against hand "contradicted or not in the notes"
+    (and its recall of "contradicted" alone)."""
+    rows = {r["id"]: r for r in result.rows if "error" not in r}
+    by_answer: dict[str, list[ClaimLabel]] = {}
+    for c in labels:
+        if c.id in rows:
+            by_answer.setdefault(c.id, []).append(c)
+    pairs: list[tuple[ClaimLabel, int]] = []
+    for aid, claims in by_answer.items():
+        contexts = [rows[aid].get("notes", "")] + [t for t in rows[aid].get("citation_texts", [])]
+        try:
+            verdicts = judge.supported([c.sentence for c in claims], [c for c in contexts if c])
+        except Exception as err:  # noqa: BLE001 - a judge failure loses this answer's claims only
+            result.notes.append(f"judge failed on {aid}: {type(err).__name__}: {err}"[:200])
+            continue
+        pairs += list(zip(claims, verdicts, strict=False))
+    if not pairs:
+        return
+    split = rows[pairs[0][0].id]["split"]
+    bad = [c.label != "supported" for c, _ in pairs]
+    flagged = [v == 0 for _, v in pairs]
+    tp = sum(b and f for b, f in zip(bad, flagged, strict=True))
+    m = result.metrics
+    m[f"answers.{split}.judge.claims"] = len(pairs)
+    m[f"answers.{split}.judge.faithfulness"] = sum(v == 1 for _, v in pairs) / len(pairs)
+    m[f"answers.{split}.judge.hand_supported"] = sum(not b for b in bad) / len(pairs)
+    m[f"answers.{split}.judge.unsupported_precision"] = tp / sum(flagged) if any(flagged) else None
+    m[f"answers.{split}.judge.unsupported_recall"] = tp / sum(bad) if any(bad) else None
+    contra = [f for (c, _), f in zip(pairs, flagged, strict=True) if c.label == "contradicted"]
+    m[f"answers.{split}.judge.contradicted_recall"] = sum(contra) / len(contra) if contra else None
+    result.notes.append(f"judge vs hand labels on {len(pairs)} claims: the RAGAS faithfulness of this "
+                        "judge is trustworthy only as far as this agreement goes")
