@@ -199,3 +199,88 @@ def judge_agreement(judge: Any, result: SuiteResult, labels: Sequence[ClaimLabel
     m[f"answers.{split}.judge.contradicted_recall"] = sum(contra) / len(contra) if contra else None
     result.notes.append(f"judge vs hand labels on {len(pairs)} claims: the RAGAS faithfulness of this "
                         "judge is trustworthy only as far as this agreement goes")
+
+
+def label_items(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What a hand labeller gets per recorded answer: the question, the notes the tutor showed (and
+    the cited chunks), and the explanation's sentences plus those a check removed (labelled blind)."""
+    from tutor.notes import sentences
+
+    out = []
+    for r in rows:
+        if "error" in r:
+            continue
+        sents = [s for line in (r.get("explanation") or "").splitlines() for s in sentences(line)]
+        sents += [x["sentence"] for x in r.get("removed", [])]
+        if sents:
+            out.append({"id": r["id"], "question": r["question"],
+                        "notes": [r.get("notes", ""), *r.get("citation_texts", [])], "sentences": sents})
+    return out
+
+
+def stored_rows(report_json: Path) -> list[dict[str, Any]]:
+    """The answers suite's rows of a written report (reports/<id>/report.json)."""
+    import json
+
+    doc = json.loads(report_json.read_text(encoding="utf-8"))
+    return [row for s in doc["suites"] if s["suite"] == "answers" for row in s["rows"]]
+
+
+def rescore(rows: Sequence[dict[str, Any]], labels: Sequence[ClaimLabel], judge: Any = None) -> SuiteResult:
+    """Figures of stored answers with the hand labels (and the judge's agreement when ``judge``)
+    without asking the tutor again. Removed sentences count separately: a check's precision."""
+    result = SuiteResult(suite="answers", rows=list(rows))
+    kept_labels = []
+    removed = {(r["id"], x["sentence"]): x["check"] for r in rows if "error" not in r for x in r.get("removed", [])}
+    for split in sorted({r["split"] for r in rows}):
+        part = [r for r in rows if r["split"] == split]
+        ids = {r["id"] for r in part}
+        shown = [c for c in labels if c.id in ids and (c.id, c.sentence) not in removed]
+        kept_labels += shown
+        for k, v in figures(part, shown).items():
+            result.metrics[f"answers.{split}.{k}"] = v
+        for check in ("numbers", "comparison"):
+            hit = [c for c in labels if c.id in ids and removed.get((c.id, c.sentence)) == check]
+            result.metrics[f"answers.{split}.removed.{check}.on_supported"] = sum(c.label == "supported" for c in hit)
+            result.metrics[f"answers.{split}.removed.{check}.on_contradicted"] = sum(c.label == "contradicted" for c in hit)
+    if judge is not None and kept_labels:
+        judge_agreement(judge, result, kept_labels)
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """python -m evals.run_answer_set items REPORT_JSON OUT.jsonl   (input for the hand labellers)
+    python -m evals.run_answer_set rescore REPORT_JSON [--judge]  (figures with evals/data/answers/labels.jsonl)"""
+    import argparse
+    import json
+
+    ap = argparse.ArgumentParser(prog="python -m evals.run_answer_set")
+    ap.add_argument("command", choices=["items", "rescore"])
+    ap.add_argument("report", type=Path)
+    ap.add_argument("out", type=Path, nargs="?")
+    ap.add_argument("--judge", action="store_true", help="Also run the RAGAS judge on the labelled claims.")
+    args = ap.parse_args(argv)
+    rows = stored_rows(args.report)
+    if args.command == "items":
+        if args.out is None:
+            ap.error("items needs OUT")
+        items = label_items(rows)
+        args.out.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items), encoding="utf-8")
+        print(f"{len(items)} answers, {sum(len(i['sentences']) for i in items)} sentences -> {args.out}")
+        return
+    if args.judge:
+        from evals.judge import Judge
+        from tutor.services import Services
+
+        with Services() as services:
+            result = rescore(rows, load_labels(), Judge(services.llm))
+    else:
+        result = rescore(rows, load_labels())
+    for k, v in result.metrics.items():
+        print(f"{k:52s} {v if v is None or isinstance(v, int) else round(v, 3)}")
+    for n in result.notes:
+        print("note:", n)
+
+
+if __name__ == "__main__":
+    main()

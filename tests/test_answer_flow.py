@@ -225,6 +225,18 @@ def test_a_comparison_sentence_crediting_the_wrong_rival_is_removed():
     assert none == [] and kept.startswith("GPTQ")
 
 
+def test_an_abbreviation_spelled_out_otherwise_than_the_notes_do_is_removed():
+    from tutor.factcheck import expansions, wrong_expansions
+
+    notes = ["CoD (Chain-of-Draft) пишет 5-10 слов на шаг; CoT (Chain-of-Thought) — полные предложения. "
+             "AUs (dimensions) и Low-Rank Adaptation (LoRA)."]
+    text, removed = check_explanation("CoD (Chain of Thought) быстрее. LoRA (Low-Rank Adaptation) дешевле.", notes, "CoD vs CoT?")
+    assert text == "LoRA (Low-Rank Adaptation) дешевле." and [r.check for r in removed] == ["expansion"]
+    assert expansions(notes[0]) == {"cod": {"chain of draft"}, "cot": {"chain of thought"}, "lora": {"low rank adaptation"}}
+    assert wrong_expansions("Activation Units (AUs) steer tokens.", notes[0]) == []  # a gloss is no expansion
+    assert wrong_expansions("GQA (grouped query) is new.", notes[0]) == []  # the notes do not expand it
+
+
 def test_styles_change_language_and_length_and_bad_styles_are_refused():
     seen: list[int] = []
 

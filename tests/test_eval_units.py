@@ -295,3 +295,20 @@ def test_judge_agreement_compares_the_judge_with_hand_labels() -> None:
     assert m["answers.test.judge.claims"] == 3 and m["answers.test.judge.hand_supported"] == 1 / 3
     assert m["answers.test.judge.unsupported_precision"] == 1.0 and m["answers.test.judge.unsupported_recall"] == 0.5
     assert m["answers.test.judge.contradicted_recall"] == 1.0
+
+
+def test_stored_answers_are_rescored_with_hand_labels_and_removed_sentences_count_apart() -> None:
+    from evals.run_answer_set import ClaimLabel, label_items, rescore
+
+    rows = [{"id": "a1", "split": "test", "kind": "why", "question": "Q?", "want_bank": "", "bank_id": "",
+             "notes_origin": "extract", "covered": True, "facts": [True], "notes": "N.", "citation_texts": ["C."],
+             "explanation": "One. Two.", "removed": [{"sentence": "Three 5.", "check": "numbers"}],
+             "notes_s": 0.1, "total_s": 5.0}]
+    assert label_items(rows) == [{"id": "a1", "question": "Q?", "notes": ["N.", "C."],
+                                  "sentences": ["One.", "Two.", "Three 5."]}]
+    labels = [ClaimLabel(id="a1", part="explanation", sentence="One.", label="supported"),
+              ClaimLabel(id="a1", part="explanation", sentence="Two.", label="contradicted"),
+              ClaimLabel(id="a1", part="explanation", sentence="Three 5.", label="supported")]
+    m = rescore(rows, labels).metrics
+    assert m["answers.test.claims"] == 2 and m["answers.test.contradicted"] == 0.5
+    assert m["answers.test.removed.numbers.on_supported"] == 1  # the check removed a correct sentence

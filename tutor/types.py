@@ -131,7 +131,7 @@ class Removed(BaseModel):
     """A sentence of the model's explanation removed because the notes say otherwise (tutor.factcheck)."""
 
     sentence: str
-    check: Literal["numbers", "comparison"]
+    check: Literal["numbers", "comparison", "expansion"]
     detail: str
 
 
