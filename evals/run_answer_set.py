@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from evals.results import ProgressCb, SuiteResult, Ticker
 from tutor.conversation import Turn
+from tutor.factcheck import CHECKS
 
 DATA = Path(__file__).parent / "data" / "answers" / "questions.jsonl"
 LABELS = Path(__file__).parent / "data" / "answers" / "labels.jsonl"
@@ -125,7 +126,7 @@ def figures(rows: Sequence[dict[str, Any]], labels: Sequence[ClaimLabel] = ()) -
     out["bank_answered"] = sum(r["notes_origin"] == "bank" for r in scope) / len(scope) if scope else None
     out["oos_honest"] = sum(not r["covered"] for r in oos) / len(oos) if oos else None
     out["in_scope_covered"] = sum(r["covered"] for r in scope) / len(scope) if scope else None
-    for check in ("numbers", "comparison"):
+    for check in CHECKS:
         out[f"removed.{check}"] = sum(x["check"] == check for r in done for x in r["removed"])
     out["notes_p50"] = _p50([r["notes_s"] for r in done if r.get("notes_s") is not None])
     out["notes_max"] = max((r["notes_s"] for r in done if r.get("notes_s") is not None), default=None)
@@ -239,7 +240,7 @@ def rescore(rows: Sequence[dict[str, Any]], labels: Sequence[ClaimLabel], judge:
         kept_labels += shown
         for k, v in figures(part, shown).items():
             result.metrics[f"answers.{split}.{k}"] = v
-        for check in ("numbers", "comparison"):
+        for check in CHECKS:
             hit = [c for c in labels if c.id in ids and removed.get((c.id, c.sentence)) == check]
             result.metrics[f"answers.{split}.removed.{check}.on_supported"] = sum(c.label == "supported" for c in hit)
             result.metrics[f"answers.{split}.removed.{check}.on_contradicted"] = sum(c.label == "contradicted" for c in hit)

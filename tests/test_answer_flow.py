@@ -156,6 +156,13 @@ def test_a_bank_answer_gets_the_related_sentences_of_other_notes_below_it():
     assert "RoPE" not in ans.notes
 
 
+def test_a_merged_items_answer_is_cited_to_the_chunk_that_holds_it():
+    merged = LORA.model_copy(update={"source_chunk_ids": ["c7", "c1"]})
+    cheat = hit(7, "LoRA\nExplain LoRA\n- Low-rank adaptation\n- <1% parameters", qid="lora")
+    ans = make(item=merged, hits=[cheat, HITS[0]])[0].ask("Что такое LoRA?")
+    assert ans.citations[0].chunk_id == "c1" and ans.citations[0].origin == "notes"
+
+
 def test_the_bank_chunk_comes_from_the_store_when_retrieval_missed_it():
     asked: list[list[str]] = []
 
@@ -183,10 +190,22 @@ def test_a_follow_up_is_searched_with_the_question_before_it_without_an_llm_rewr
     history = [Turn(role="user", content="Что такое LoRA?"), Turn(role="assistant", content="Адаптеры [1].")]
     events = list(tutor.stream("а в чём минусы?", history=history))
     assert events[0].kind == "rewritten" and events[0].text == "Что такое LoRA? а в чём минусы?"
-    assert searcher.queries == ["Что такое LoRA? а в чём минусы?"]
-    assert asked == ["а в чём минусы?"]  # the follow-up alone matched the bank first
+    assert searcher.queries == ["Что такое LoRA? а в чём минусы?", "а в чём минусы?"]
+    assert asked == ["а в чём минусы?"]  # the follow-up alone matched, its own top source agreeing
     assert [p for p, _ in llm.calls] == ["explain"]
     assert "Адаптеры" in llm.calls[0][1][1]["content"]  # the explainer sees the conversation
+
+
+def test_a_follow_up_alone_names_a_bank_item_only_when_its_own_sources_agree():
+    gpqa = BankItem(id="gpqa", topic="Evals", question="Что такое GPQA?", docs=["notes.txt"], source_chunk_ids=["c9"],
+                    reference_answer="GPQA — graduate-level benchmark.")
+    tutor, _, _, asked = make(item=gpqa, score=0.7)  # the phrase is close; the sources are about LoRA
+    history = [Turn(role="user", content="Что такое LoRA?")]
+    ans = tutor.ask("а в чём минусы?", history=history)
+    assert asked == ["а в чём минусы?", "Что такое LoRA? а в чём минусы?"] and ans.bank_id == "gpqa"
+    # (the joined query's 0.7 >= MATCH_MIN is a match; a lower one would not be)
+    low = make(item=gpqa, score=0.6)[0].ask("а в чём минусы?", history=history)
+    assert low.notes_origin == "extract"
 
 
 def test_standalone_question_with_history_is_not_rewritten():

@@ -41,6 +41,7 @@ def test_source_cards_highlight_the_quoted_sentences_and_show_neighbouring_conte
     assert "quoted in the answer" in first and "Before &lt;b&gt;." in first and "Neighbouring context" in first
     assert "related" in second and "<mark" not in second
     assert highlight("a b a", ["a", "b a"]) == "<mark class='tutor-quote'>a</mark> <mark class='tutor-quote'>b a</mark>"
+    assert highlight("A:\nStandard  attention.", ["Standard attention."]) == "A:<br><mark class='tutor-quote'>Standard  attention.</mark>"
 
 
 def test_citation_markers_become_links_to_their_cards_outside_code():

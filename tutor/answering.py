@@ -27,7 +27,7 @@ from tutor.errors import InputError, LLMOutputError
 from tutor.factcheck import CHECKS, Check, check_explanation
 from tutor.grading.bank_index import MATCH_MIN
 from tutor.language import detect_lang, phrase
-from tutor.notes import NotesPart, extract, from_bank, with_also
+from tutor.notes import NotesPart, bank_text, extract, from_bank, sentences, with_also
 from tutor.ports import ChatLLM, Message, Searcher
 from tutor.prompting import render
 from tutor.repetition import drop_repeats, looping
@@ -184,8 +184,16 @@ class Tutor:
                                      filters=filters)
         relevant = focused_hits(relevant_hits(hits, self.settings.min_relevance),
                                 self.settings.source_floor, self.settings.source_gap)
-        item, score = self._bank_item(question if rewritten else query, relevant, filters)
-        if item is None and rewritten:
+        if rewritten:
+            # the follow-up alone names a bank item only when its own top source agrees ('and GQA?'
+            # is close to 'What is GPQA?' as a phrase; its sources are about GQA)
+            alone = focused_hits(relevant_hits(self.retriever.search(
+                question, k=self.settings.top_k, mode=self.settings.retrieval_mode, filters=filters),
+                self.settings.min_relevance), self.settings.source_floor, self.settings.source_gap)
+            item, score = self._bank_item(question, alone, filters, agreed_only=True)
+            if item is None:
+                item, score = self._bank_item(query, relevant, filters)
+        else:
             item, score = self._bank_item(query, relevant, filters)
         timings["retrieve_s"] = time.perf_counter() - t1
         base = Answer(question=question, rewritten_query=rewritten, text="", lang=lang, style=style)
@@ -236,17 +244,17 @@ class Tutor:
             "looped": looped}))
 
     # --- steps ---------------------------------------------------------------------------------
-    def _bank_item(self, query: str, relevant: Sequence[Hit],
-                   filters: Filters | None) -> tuple[BankItem | None, float | None]:
+    def _bank_item(self, query: str, relevant: Sequence[Hit], filters: Filters | None,
+                   agreed_only: bool = False) -> tuple[BankItem | None, float | None]:
         """The bank item the question asks: its closest phrasing reaches MATCH_MIN, or AGREE_MIN
-        when the top relevant source is that item's own chunk."""
+        when the top relevant source is that item's own chunk (``agreed_only``: always required)."""
         m = self.match(query) if self.match is not None else None
         if m is None:
             return None, None
         item: BankItem = m.item
         top = relevant[0].chunk if relevant else None
         agrees = top is not None and (top.question_id == item.id or top.chunk_id in item.source_chunk_ids)
-        if m.score < MATCH_MIN and not (agrees and m.score >= AGREE_MIN):
+        if (m.score < MATCH_MIN or agreed_only) and not (agrees and m.score >= AGREE_MIN):
             return None, None
         if filters is not None and not filters.is_empty() and not _passes(item, filters):
             return None, None
@@ -276,16 +284,22 @@ class Tutor:
         return any(names(h.chunk.text, term) for h in hits)
 
     def _bank_source(self, item: BankItem, hits: Sequence[Hit]) -> Citation:
-        """The bank answer's chunk: from the hits, else from the store, else the answer itself."""
+        """The chunk that holds the bank answer (an item merged from several documents lists the
+        chunks of each; the one quoted is the one whose text holds the reference): from the hits,
+        else from the store, else the answer itself."""
         ids = item.source_chunk_ids
-        chunk = next((h.chunk for h in hits if h.chunk.chunk_id in ids), None)
+        first = _squash(next(iter(sentences(bank_text(item))), ""))[:80]
+
+        def holds(c: Chunk) -> bool:
+            return c.chunk_id in ids and first in _squash(c.text)
+
+        chunk = next((h.chunk for h in hits if holds(h.chunk)), None)
         if chunk is None and ids and self.chunks is not None:
-            found = self.chunks(ids[:1])
-            chunk = found[0] if found else None
+            chunk = next((c for c in self.chunks(ids) if holds(c)), None)
         if chunk is not None:
             return sources_from_hits([Hit(chunk=chunk, score=1.0)])[0]
         return Citation(n=1, chunk_id=(ids or [""])[0], doc=(item.docs or [""])[0], section=item.topic,
-                        text=item.reference_answer or item.strong_answer)
+                        text=bank_text(item))
 
     def _context(self, notes: NotesPart, relevant: Sequence[Hit]) -> list[Citation]:
         """Retrieved sources the notes part does not already cite, numbered after it (source cards;
@@ -366,6 +380,10 @@ def spellings(term: str) -> list[str]:
     if any(_PLAIN.fullmatch(p) for p in parts):  # 'chain-of-draft' -> [''], 'APM-style' -> ['APM']
         return ["-".join(p for p in parts if not _PLAIN.fullmatch(p) and len(p) >= 3)]
     return [term, " ".join(parts), "".join(parts)]
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _passes(item: BankItem, filters: Filters) -> bool:

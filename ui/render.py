@@ -37,15 +37,16 @@ def _origin(c: Citation) -> str:
 
 
 def highlight(text: str, quotes: list[str]) -> str:
-    """Escaped ``text`` with each quote found in it wrapped in <mark> (line breaks kept).
+    """Escaped ``text`` with each quote found in it wrapped in <mark> (line breaks kept); a quote
+    matches across any whitespace (the notes' answer may join lines the chunk breaks).
 
     highlight('A. B <x>. C.', ['B <x>.']) -> 'A. <mark class="tutor-quote">B &lt;x&gt;.</mark> C.'"""
     spans: list[tuple[int, int]] = []
     for q in quotes:
-        q = q.strip()
-        i = text.find(q) if q else -1
-        if i >= 0 and not any(a < i + len(q) and i < b for a, b in spans):
-            spans.append((i, i + len(q)))
+        words = q.split()
+        m = re.search(r"\s+".join(re.escape(w) for w in words), text) if words else None
+        if m and not any(a < m.end() and m.start() < b for a, b in spans):
+            spans.append((m.start(), m.end()))
     out, pos = [], 0
     for a, b in sorted(spans):
         out += [_p(text[pos:a]), "<mark class='tutor-quote'>", _p(text[a:b]), "</mark>"]
