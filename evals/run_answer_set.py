@@ -109,6 +109,13 @@ def ask_rows(tutor: Any, rows: Sequence[AnswerQuestion], *, progress: Callable[[
     return out
 
 
+def explanation_sentences(row: dict[str, Any]) -> list[str]:
+    """The sentences of a recorded answer's explanation as shown (labels are keyed by them)."""
+    from tutor.notes import sentences
+
+    return [x for line in (row.get("explanation") or "").splitlines() for x in sentences(line)]
+
+
 def _p50(xs: list[float]) -> float | None:
     return statistics.median(xs) if xs else None
 
@@ -132,8 +139,10 @@ def figures(rows: Sequence[dict[str, Any]], labels: Sequence[ClaimLabel] = ()) -
     out["notes_max"] = max((r["notes_s"] for r in done if r.get("notes_s") is not None), default=None)
     out["total_p50"] = _p50([r["total_s"] for r in scope if r.get("total_s") is not None])
     out["failed"] = len(rows) - len(done)
-    ids = {r["id"] for r in rows}
-    mine = [c for c in labels if c.id in ids]
+    shown = {(r["id"], x) for r in done for x in explanation_sentences(r)}
+    mine = [c for c in labels if (c.id, c.sentence) in shown]
+    if labels:
+        out["unlabelled"] = len(shown - {(c.id, c.sentence) for c in labels})
     if mine:
         out["claims"] = len(mine)
         out["contradicted"] = sum(c.label == "contradicted" for c in mine) / len(mine)
@@ -205,14 +214,11 @@ def judge_agreement(judge: Any, result: SuiteResult, labels: Sequence[ClaimLabel
 def label_items(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """What a hand labeller gets per recorded answer: the question, the notes the tutor showed (and
     the cited chunks), and the explanation's sentences plus those a check removed (labelled blind)."""
-    from tutor.notes import sentences
-
     out = []
     for r in rows:
         if "error" in r:
             continue
-        sents = [s for line in (r.get("explanation") or "").splitlines() for s in sentences(line)]
-        sents += [x["sentence"] for x in r.get("removed", [])]
+        sents = explanation_sentences(r) + [x["sentence"] for x in r.get("removed", [])]
         if sents:
             out.append({"id": r["id"], "question": r["question"],
                         "notes": [r.get("notes", ""), *r.get("citation_texts", [])], "sentences": sents})

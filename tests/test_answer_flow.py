@@ -161,6 +161,9 @@ def test_a_merged_items_answer_is_cited_to_the_chunk_that_holds_it():
     cheat = hit(7, "LoRA\nExplain LoRA\n- Low-rank adaptation\n- <1% parameters", qid="lora")
     ans = make(item=merged, hits=[cheat, HITS[0]])[0].ask("Что такое LoRA?")
     assert ans.citations[0].chunk_id == "c1" and ans.citations[0].origin == "notes"
+    first_half = hit(1, "Q: Что такое LoRA?\nA: LoRA учит две low-rank\nматрицы A и B.", qid="lora")  # a long answer's first chunk
+    part = make(hits=[first_half])[0].ask("Что такое LoRA?")
+    assert part.citations[0].quotes == ["LoRA учит две low-rank матрицы A и B."]  # only what the chunk holds
 
 
 def test_the_bank_chunk_comes_from_the_store_when_retrieval_missed_it():

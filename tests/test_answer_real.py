@@ -45,7 +45,7 @@ CASES = [
      [("activation", "активац"), ("hessian", "гессиан"), ("second-order", "второго порядка"), ("salient",)]),
     ("How does GQA differ from MQA?", "en", ["GQA"],
      [("head", "голов"), ("group", "групп")]),
-    ("Зачем нужен FlashAttention?", "ru", ["FlashAttention"],
+    ("Зачем нужен FlashAttention?", "ru", ["FlashAttention", "Flash Attention"],
      [("SRAM",), ("HBM",), ("tiling",), ("памят", "memory"), ("fused",), ("kernel",)]),
 ]
 
@@ -155,7 +155,8 @@ def answer_problems(case: tuple[str, str, list[str], list[tuple[str, ...]]], ans
     cited = [c for c in ans.citations if c.origin == "notes"]
     if not ans.covered or ans.notes_origin != "bank" or not cited:
         problems.append(f"{question!r}: no bank answer: {ans.notes_origin!r} {ans.text[:200]!r}")
-    elif not _has_term(cited[0].text, topic) or not all(_squash(q) in _squash(cited[0].text) for q in cited[0].quotes):
+    elif not _has_term(cited[0].text, topic) or not cited[0].quotes or not all(
+            _squash(q) in _squash(cited[0].text) for q in cited[0].quotes):
         problems.append(f"{question!r}: cited chunk off topic or quotes not in it: {cited[0].text[:200]!r}")
     if not any(_has_term(ans.text, list(f)) for f in facts):
         problems.append(f"{question!r}: none of {facts} in the answer: {ans.text[:300]!r}")

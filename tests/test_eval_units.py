@@ -260,21 +260,24 @@ def test_answer_protocol_figures_count_facts_bank_hits_honesty_and_hand_labels()
     assert found_facts(q, "WordPiece в Bert") == [False, True]
     rows = [
         {"id": "a1", "kind": "comparison", "want_bank": "b1", "bank_id": "b1", "notes_origin": "bank",
-         "covered": True, "facts": [True, True], "removed": [{"check": "numbers"}], "notes_s": 0.1, "total_s": 9.0},
+         "covered": True, "facts": [True, True], "removed": [{"check": "numbers"}], "notes_s": 0.1, "total_s": 9.0,
+         "explanation": "S1 is it. S2 is it. S4 new."},
         {"id": "a2", "kind": "why", "want_bank": "b2", "bank_id": "", "notes_origin": "extract",
          "covered": True, "facts": [True, False], "removed": [], "notes_s": 0.3, "total_s": 11.0},
         {"id": "o1", "kind": "out_of_scope", "want_bank": "", "bank_id": "", "notes_origin": "",
          "covered": False, "facts": [], "removed": [], "notes_s": 0.05, "total_s": 0.05},
         {"id": "x", "kind": "why", "error": "boom"},
     ]
-    labels = [ClaimLabel(id="a1", part="explanation", sentence="s1", label="supported"),
-              ClaimLabel(id="a1", part="explanation", sentence="s2", label="contradicted"),
+    labels = [ClaimLabel(id="a1", part="explanation", sentence="S1 is it.", label="supported"),
+              ClaimLabel(id="a1", part="explanation", sentence="S2 is it.", label="contradicted"),
+              ClaimLabel(id="a1", part="explanation", sentence="an older answer's sentence", label="contradicted"),
               ClaimLabel(id="zz", part="explanation", sentence="s3", label="contradicted")]
     f = figures(rows, labels)
     assert f["facts_all"] == 0.5 and f["facts_share"] == 0.75 and f["bank_right"] == 0.5
     assert f["oos_honest"] == 1.0 and f["removed.numbers"] == 1 and f["failed"] == 1
     assert f["notes_max"] == 0.3 and f["total_p50"] == 10.0
     assert f["claims"] == 2 and f["contradicted"] == 0.5 and f["contradicted_cited"] == 0
+    assert f["unlabelled"] == 1  # "S4 new." has no hand label yet
 
 
 def test_judge_agreement_compares_the_judge_with_hand_labels() -> None:

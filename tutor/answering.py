@@ -263,7 +263,11 @@ class Tutor:
     def _notes(self, query: str, item: BankItem | None, score: float | None, hits: Sequence[Hit],
                relevant: Sequence[Hit]) -> NotesPart | None:
         if item is not None:
-            return from_bank(item, self._bank_source(item, hits), score)
+            notes = from_bank(item, self._bank_source(item, hits), score)
+            # a long answer spans several chunks: the card highlights the sentences its chunk holds
+            cite = notes.citations[0]
+            held = [q for q in cite.quotes if _squash(q) in _squash(cite.text)]
+            return notes.model_copy(update={"citations": [cite.model_copy(update={"quotes": held})]})
         if not relevant or max(h.dense_score or 0.0 for h in relevant) < EXTRACT_MIN:
             return None
         return extract(query, sources_from_hits(relevant))
