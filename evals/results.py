@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field
 
 from evals.metrics.stats import mean
 
 ProgressCb = Callable[[str, int, int], None]  # (stage, done, total)
+T = TypeVar("T")
 
 
 class SuiteResult(BaseModel):
@@ -46,3 +47,20 @@ class Ticker:
             self.done += 1
             if self.cb:
                 self.cb(self.stage, self.done, self.total)
+
+
+def record_rows(items: Iterable[T], start: Callable[[T], dict[str, Any]], fill: Callable[[T, dict[str, Any]], None],
+                progress: Callable[[], None] | None = None) -> list[dict[str, Any]]:
+    """One row per item: ``start(item)`` (the labels), then ``fill(item, row)`` (the measured part);
+    an exception from ``fill`` is kept as ``row["error"]`` so one broken item does not sink a long run."""
+    out = []
+    for item in items:
+        row = start(item)
+        try:
+            fill(item, row)
+        except Exception as err:  # noqa: BLE001 - recorded in the row, reported by the suite
+            row["error"] = f"{type(err).__name__}: {err}"
+        out.append(row)
+        if progress:
+            progress()
+    return out

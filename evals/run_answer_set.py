@@ -24,7 +24,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from evals.results import ProgressCb, SuiteResult, Ticker
+from evals.results import ProgressCb, SuiteResult, Ticker, record_rows
 from tutor.conversation import Turn
 from tutor.factcheck import CHECKS
 
@@ -80,33 +80,27 @@ def ask_rows(tutor: Any, rows: Sequence[AnswerQuestion], *, progress: Callable[[
     """Ask every question (a follow-up after the question it follows, with that answer as history)."""
     answers: dict[str, Any] = {}
     by_id = {r.id: r for r in rows}
-    out = []
-    for r in rows:
+
+    def start(r: AnswerQuestion) -> dict[str, Any]:
+        return {"id": r.id, "split": r.split, "kind": r.kind, "question": r.question, "want_bank": r.bank_id or ""}
+
+    def fill(r: AnswerQuestion, row: dict[str, Any]) -> None:
         history: list[Turn] = []
         if r.conversation and r.conversation in answers and r.conversation in by_id:
-            prev = answers[r.conversation]
             history = [Turn(role="user", content=by_id[r.conversation].question),
-                       Turn(role="assistant", content=prev.text)]
-        row: dict[str, Any] = {"id": r.id, "split": r.split, "kind": r.kind, "question": r.question,
-                               "want_bank": r.bank_id or ""}
+                       Turn(role="assistant", content=answers[r.conversation].text)]
         t = time.perf_counter()
-        try:
-            a = tutor.ask(r.question, history)
-            answers[r.id] = a
-            facts = found_facts(r, a.text)
-            row.update(covered=a.covered, notes_origin=a.notes_origin, bank_id=a.bank_id,
-                       bank_question=a.bank_question, notes=a.notes, explanation=a.explanation,
-                       removed=[x.model_dump() for x in a.removed], text=a.text,
-                       rewritten=a.rewritten_query, facts=facts, seconds=time.perf_counter() - t,
-                       notes_s=a.timings.get("notes_s"), total_s=a.timings.get("total_s"),
-                       citations=[{"n": c.n, "chunk_id": c.chunk_id, "origin": c.origin} for c in a.citations],
-                       citation_texts=[c.text for c in a.citations])
-        except Exception as err:  # noqa: BLE001 - one broken row must not sink a long run
-            row["error"] = f"{type(err).__name__}: {err}"
-        out.append(row)
-        if progress:
-            progress()
-    return out
+        a = tutor.ask(r.question, history)
+        answers[r.id] = a
+        row.update(covered=a.covered, notes_origin=a.notes_origin, bank_id=a.bank_id,
+                   bank_question=a.bank_question, notes=a.notes, explanation=a.explanation,
+                   removed=[x.model_dump() for x in a.removed], text=a.text,
+                   rewritten=a.rewritten_query, facts=found_facts(r, a.text), seconds=time.perf_counter() - t,
+                   notes_s=a.timings.get("notes_s"), total_s=a.timings.get("total_s"),
+                   citations=[{"n": c.n, "chunk_id": c.chunk_id, "origin": c.origin} for c in a.citations],
+                   citation_texts=[c.text for c in a.citations])
+
+    return record_rows(rows, start, fill, progress)
 
 
 def explanation_sentences(row: dict[str, Any]) -> list[str]:
@@ -186,7 +180,7 @@ def judge_agreement(judge: Any, result: SuiteResult, labels: Sequence[ClaimLabel
             by_answer.setdefault(c.id, []).append(c)
     pairs: list[tuple[ClaimLabel, int]] = []
     for aid, claims in by_answer.items():
-        contexts = [rows[aid].get("notes", "")] + [t for t in rows[aid].get("citation_texts", [])]
+        contexts = [rows[aid].get("notes", ""), *rows[aid].get("citation_texts", [])]
         try:
             verdicts = judge.supported([c.sentence for c in claims], [c for c in contexts if c])
         except Exception as err:  # noqa: BLE001 - a judge failure loses this answer's claims only

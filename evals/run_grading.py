@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from evals.results import ProgressCb, SuiteResult, Ticker
+from evals.results import ProgressCb, SuiteResult, Ticker, record_rows
 
 DATA = Path(__file__).parent / "data" / "grading" / "answers.jsonl"
 ORDER = {"wrong": 0, "partial": 1, "strong": 2}
@@ -113,22 +113,17 @@ def by_style(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, float]]:
 
 def grade_rows(grader: GraderLike, rows: Sequence[LabelledAnswer], *, progress: Callable[[], None] | None = None
                ) -> list[dict[str, Any]]:
-    out = []
-    for r in rows:
-        row: dict[str, Any] = {"id": r.id, "question_id": r.question_id, "label": r.label, "style": r.style,
-                               "split": r.split}
+    def start(r: LabelledAnswer) -> dict[str, Any]:
+        return {"id": r.id, "question_id": r.question_id, "label": r.label, "style": r.style, "split": r.split}
+
+    def fill(r: LabelledAnswer, row: dict[str, Any]) -> None:
         t = time.perf_counter()
-        try:
-            g = grader.grade(r.question, r.answer)
-            row.update(score=float(g.score), flags=list(g.flags), seconds=time.perf_counter() - t,
-                       matched=g.question_id, match_score=g.match_score,
-                       points=[{"verdict": p.verdict, "sim": p.similarity, "probe": p.probe} for p in g.points])
-        except Exception as err:  # noqa: BLE001 - one broken row must not sink a long run
-            row["error"] = f"{type(err).__name__}: {err}"
-        out.append(row)
-        if progress:
-            progress()
-    return out
+        g = grader.grade(r.question, r.answer)
+        row.update(score=float(g.score), flags=list(g.flags), seconds=time.perf_counter() - t,
+                   matched=g.question_id, match_score=g.match_score,
+                   points=[{"verdict": p.verdict, "sim": p.similarity, "probe": p.probe} for p in g.points])
+
+    return record_rows(rows, start, fill, progress)
 
 
 def run_grading(grader: GraderLike, rows: Sequence[LabelledAnswer], *, splits: Sequence[str] = ("tune", "test"),

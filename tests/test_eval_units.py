@@ -315,3 +315,27 @@ def test_stored_answers_are_rescored_with_hand_labels_and_removed_sentences_coun
     m = rescore(rows, labels).metrics
     assert m["answers.test.claims"] == 2 and m["answers.test.contradicted"] == 0.5
     assert m["answers.test.removed.numbers.on_supported"] == 1  # the check removed a correct sentence
+
+
+def test_ask_rows_passes_the_previous_answer_to_a_follow_up_and_keeps_a_failure_as_a_row() -> None:
+    from evals.run_answer_set import AnswerQuestion, ask_rows
+    from tutor.types import Answer
+
+    seen = []
+
+    class Tutor:
+        def ask(self, question, history):
+            seen.append((question, [t.content for t in history]))
+            if question == "boom?":
+                raise RuntimeError("server down")
+            return Answer(question=question, text=f"about {question}", notes_origin="bank", bank_id="b1")
+
+    rows = [AnswerQuestion(id="q1", question="LoRA?", fact_terms=[["lora"]], bank_id="b1"),
+            AnswerQuestion(id="q2", question="and why?", conversation="q1", fact_terms=[["nope"]]),
+            AnswerQuestion(id="q3", question="boom?")]
+    ticks = []
+    out = ask_rows(Tutor(), rows, progress=lambda: ticks.append(1))
+    assert seen[1] == ("and why?", ["LoRA?", "about LoRA?"]) and len(ticks) == 3
+    assert out[0]["facts"] == [True] and out[1]["facts"] == [False] and out[0]["bank_id"] == "b1"
+    assert out[2] == {"id": "q3", "split": "test", "kind": "", "question": "boom?", "want_bank": "",
+                      "error": "RuntimeError: server down"}

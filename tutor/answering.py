@@ -22,12 +22,12 @@ from pydantic import BaseModel, Field
 
 from tutor.citations import sources_from_hits, truncate_to_tokens
 from tutor.conversation import Turn, fallback_query, needs_rewrite, trim_history
-from tutor.crosscheck import names
+from tutor.crosscheck import names, shaped
 from tutor.errors import InputError, LLMOutputError
 from tutor.factcheck import CHECKS, Check, check_explanation
 from tutor.grading.bank_index import MATCH_MIN
 from tutor.language import detect_lang, phrase
-from tutor.notes import NotesPart, bank_text, extract, from_bank, sentences, with_also
+from tutor.notes import NotesPart, bank_text, extract, from_bank, sentences, squash, with_also
 from tutor.ports import ChatLLM, Message, Searcher
 from tutor.prompting import render
 from tutor.repetition import drop_repeats, looping
@@ -180,17 +180,11 @@ class Tutor:
             yield AnswerEvent(kind="rewritten", text=rewritten)
         query = rewritten or question
         t1 = time.perf_counter()
-        hits = self.retriever.search(query, k=self.settings.top_k, mode=self.settings.retrieval_mode,
-                                     filters=filters)
-        relevant = focused_hits(relevant_hits(hits, self.settings.min_relevance),
-                                self.settings.source_floor, self.settings.source_gap)
+        hits, relevant = self._search(query, filters)
         if rewritten:
             # the follow-up alone names a bank item only when its own top source agrees ('and GQA?'
             # is close to 'What is GPQA?' as a phrase; its sources are about GQA)
-            alone = focused_hits(relevant_hits(self.retriever.search(
-                question, k=self.settings.top_k, mode=self.settings.retrieval_mode, filters=filters),
-                self.settings.min_relevance), self.settings.source_floor, self.settings.source_gap)
-            item, score = self._bank_item(question, alone, filters, agreed_only=True)
+            item, score = self._bank_item(question, self._search(question, filters)[1], filters, agreed_only=True)
             if item is None:
                 item, score = self._bank_item(query, relevant, filters)
         else:
@@ -244,6 +238,12 @@ class Tutor:
             "looped": looped}))
 
     # --- steps ---------------------------------------------------------------------------------
+    def _search(self, query: str, filters: Filters | None) -> tuple[list[Hit], list[Hit]]:
+        """(the hits, those relevant and close enough to the best one to show)."""
+        s = self.settings
+        hits = self.retriever.search(query, k=s.top_k, mode=s.retrieval_mode, filters=filters)
+        return hits, focused_hits(relevant_hits(hits, s.min_relevance), s.source_floor, s.source_gap)
+
     def _bank_item(self, query: str, relevant: Sequence[Hit], filters: Filters | None,
                    agreed_only: bool = False) -> tuple[BankItem | None, float | None]:
         """The bank item the question asks: its closest phrasing reaches MATCH_MIN, or AGREE_MIN
@@ -263,11 +263,7 @@ class Tutor:
     def _notes(self, query: str, item: BankItem | None, score: float | None, hits: Sequence[Hit],
                relevant: Sequence[Hit]) -> NotesPart | None:
         if item is not None:
-            notes = from_bank(item, self._bank_source(item, hits), score)
-            # a long answer spans several chunks: the card highlights the sentences its chunk holds
-            cite = notes.citations[0]
-            held = [q for q in cite.quotes if _squash(q) in _squash(cite.text)]
-            return notes.model_copy(update={"citations": [cite.model_copy(update={"quotes": held})]})
+            return from_bank(item, self._bank_source(item, hits), score)
         if not relevant or max(h.dense_score or 0.0 for h in relevant) < EXTRACT_MIN:
             return None
         return extract(query, sources_from_hits(relevant))
@@ -292,10 +288,10 @@ class Tutor:
         chunks of each; the one quoted is the one whose text holds the reference): from the hits,
         else from the store, else the answer itself."""
         ids = item.source_chunk_ids
-        first = _squash(next(iter(sentences(bank_text(item))), ""))[:80]
+        first = squash(next(iter(sentences(bank_text(item))), ""))[:80]
 
         def holds(c: Chunk) -> bool:
-            return c.chunk_id in ids and first in _squash(c.text)
+            return c.chunk_id in ids and first in squash(c.text)
 
         chunk = next((h.chunk for h in hits if holds(h.chunk)), None)
         if chunk is None and ids and self.chunks is not None:
@@ -358,19 +354,16 @@ _PLAIN = re.compile(r"[a-z]{4,}")
 
 
 def question_terms(question: str) -> list[str]:
-    """Technical terms a question names, by shape: a letter with a digit, a hyphen, an inner capital,
-    all caps, or a capitalised word that does not open an English sentence.
+    """Technical terms a question names, by the shape ``tutor.crosscheck.shaped`` reads (a digit, a
+    hyphen, an inner capital, or a capitalised word that does not open an English sentence); unlike
+    ``crosscheck.terms`` a term may start with a digit ('8x7B').
     'Mixtral 8x7B vs KTO and min-p?' -> ['8x7B', 'KTO', 'min-p']; 'Что такое GIL в Python?' -> ['GIL', 'Python']."""
     russian = detect_lang(question) == "ru"
     out = []
     for i, m in enumerate(_TERM.finditer(question)):
         w = m.group(0)
-        letters = [c for c in w if c.isalpha()]
-        if len(w) < 3 or not letters:
-            continue
         first = i == 0 and not question[:m.start()].strip()
-        if (any(c.isdigit() for c in w) or "-" in w or any(c.isupper() for c in w[1:])
-                or (w[0].isupper() and (russian or not first))):
+        if len(w) >= 3 and any(c.isalpha() for c in w) and shaped(w, first, russian):
             out.append(w)
     return list(dict.fromkeys(out))
 
@@ -384,10 +377,6 @@ def spellings(term: str) -> list[str]:
     if any(_PLAIN.fullmatch(p) for p in parts):  # 'chain-of-draft' -> [''], 'APM-style' -> ['APM']
         return ["-".join(p for p in parts if not _PLAIN.fullmatch(p) and len(p) >= 3)]
     return [term, " ".join(parts), "".join(parts)]
-
-
-def _squash(text: str) -> str:
-    return " ".join(text.split())
 
 
 def _passes(item: BankItem, filters: Filters) -> bool:

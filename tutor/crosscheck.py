@@ -33,7 +33,7 @@ _NEGATION = re.compile(rf"\b(?:{'|'.join(sorted(NEGATIONS | {'neither', 'nor'}))
 MIN_TERM = 3
 
 
-def _shaped(word: str, first: bool, russian: bool) -> bool:
+def shaped(word: str, first: bool, russian: bool) -> bool:
     """'INT4', 'KV-cache', 'FlashAttention', 'GPTQ' -> True; 'uses', 'models' -> False; 'Hessian'
     -> True unless it opens an English sentence (in a Russian text a capital always counts)."""
     return (any(c.isdigit() for c in word) or "-" in word or any(c.isupper() for c in word[1:])
@@ -45,7 +45,7 @@ def terms(text: str, *, russian: bool) -> list[str]:
     out = []
     for i, m in enumerate(_LATIN.finditer(text)):
         w = m.group(0)
-        if len(w) >= MIN_TERM and _shaped(w, first=(i == 0 and m.start() == 0), russian=russian):
+        if len(w) >= MIN_TERM and shaped(w, first=(i == 0 and m.start() == 0), russian=russian):
             out.append(w)
     return out
 

@@ -117,9 +117,17 @@ def bank_text(item: BankItem) -> str:
             or "\n".join(f"- {p}" for p in item.key_points))
 
 
+def squash(text: str) -> str:
+    """Whitespace runs as one space: 'A:\n  B' -> 'A: B' (a bank answer may join lines its chunk breaks)."""
+    return " ".join(text.split())
+
+
 def from_bank(item: BankItem, source: Citation, score: float | None) -> NotesPart:
+    """The item's answer, cited to ``source``; the card highlights the sentences that chunk holds (a
+    long answer spans several chunks)."""
     text = clip(bank_text(item))
-    quotes = [s.rstrip(" …") for s in sentences(text)]
+    held = squash(source.text)
+    quotes = [q for q in (s.rstrip(" …") for s in sentences(text)) if squash(q) in held]
     cite = source.model_copy(update={"n": 1, "origin": "notes", "quotes": quotes})
     points = [p.text for p in item.rubric.key_points] if item.rubric is not None else []
     return NotesPart(text=text, origin="bank", bank_id=item.id, bank_question=item.question,
