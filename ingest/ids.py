@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
+from functools import lru_cache
 
 from tutor.types import Lang, Level
 
@@ -94,6 +95,7 @@ def strip_number(title: str) -> str:
     return re.sub(r"^(?:section\s+)?\d+[.):]\s*", "", title.strip(), flags=re.IGNORECASE)
 
 
+@lru_cache(maxsize=4096)  # a document asks the same headings again for each of their sections
 def match_topic(text: str) -> str:
     """Canonical topic named by ``text`` via the alias table, or '' if none matches."""
     for name, rx in _TOPIC_RES:

@@ -66,6 +66,8 @@ class _Builder:
         self.doc, self.text = doc, text
         self.chunks: list[Chunk] = []
         self.items: list[BankItem] = []
+        self._seen: set[str] = set()       # chunk ids given so far
+        self._repeats: dict[str, int] = {}  # first id of a repeated text -> last suffix used
 
     def context(self, sec_path: list[str], level: Level | None, hint: str = "") -> Context:
         head = sec_path[0] if sec_path else ""
@@ -74,14 +76,18 @@ class _Builder:
         return Context(self.doc, sec_path, resolve_topic(candidates, fallback), level)
 
     def add(self, unit: Unit, ctx: Context) -> list[str]:
-        seen = {c.chunk_id for c in self.chunks}
+        """Chunk ``unit``; a text seen before in this document gets the next free '#n' id (linear:
+        the n-th repeat starts from the last suffix used, not from 1)."""
         new = unit_chunks(self.text, unit, ctx)
         for c in new:
-            n = 1
-            while c.chunk_id in seen:
+            base = c.chunk_id
+            n = self._repeats.get(base, 1)
+            while c.chunk_id in self._seen:
                 n += 1
                 c.chunk_id = chunk_id(self.doc, c.kind, f"{c.text}\x1f#{n}")
-            seen.add(c.chunk_id)
+            if n > 1:
+                self._repeats[base] = n
+            self._seen.add(c.chunk_id)
         self.chunks.extend(new)
         return [c.chunk_id for c in new]
 
