@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from ingest import notebook
 from ingest.chunking import Context, Unit, pack_blocks, unit_chunks
 from ingest.ids import bank_id, chunk_id, detect_lang, parse_level, resolve_topic, strip_number
-from ingest.readers import SUFFIXES, read_source
+from ingest.readers import MAX_BYTES, SUFFIXES, read_source
 from ingest.structure import (
     ANSWER_RE,
     QUESTION_RANK,
@@ -238,38 +238,58 @@ def parse_text(doc: str, text: str, sha256: str = "", fmt: str = "text") -> Pars
     return ParsedDocument(doc=doc, text=text, sha256=sha256, chunks=b.chunks, items=b.items)
 
 
-def parse_document(path: Path) -> ParsedDocument:
+def parse_document(path: Path, max_bytes: int = MAX_BYTES) -> ParsedDocument:
     """Read and parse one file; raises DocumentError if it cannot be read or yields nothing."""
-    src = read_source(path)
+    src = read_source(path, max_bytes)
     parsed = parse_text(path.name, src.text, src.sha256, src.fmt)
     if not parsed.chunks:
         raise DocumentError(f"{path.name} has no usable text after parsing.", path=str(path))
     return parsed
 
 
-def expand_paths(paths: list[Path]) -> list[Path]:
-    """Directories expand (recursively, sorted) to their supported files; hidden files skipped;
-    duplicates dropped."""
+def expand_paths(paths: list[Path]) -> tuple[list[Path], list[Path]]:
+    """(files to read, files of an unsupported type found in folders). Directories expand
+    (recursively, sorted); hidden files are skipped; a file named twice is read once. A file named
+    directly is always read, so an unsupported one gets its own error."""
     out: list[Path] = []
+    unsupported: list[Path] = []
     for p in paths:
         if p.is_dir():
-            out += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES
-                          and not any(part.startswith(".") for part in f.relative_to(p).parts))
+            for f in sorted(p.rglob("*")):
+                if not f.is_file() or any(part.startswith(".") for part in f.relative_to(p).parts):
+                    continue
+                (out if f.suffix.lower() in SUFFIXES else unsupported).append(f)
         else:
             out.append(p)
     unique: dict[Path, Path] = {}
     for p in out:  # the same file named twice (a file and its folder) is parsed once
         unique.setdefault(p.resolve(), p)
-    return list(unique.values())
+    return list(unique.values()), unsupported
 
 
-def parse_paths(paths: list[Path]) -> tuple[list[ParsedDocument], list[DocumentError]]:
-    """Parse every file; a failing file becomes a DocumentError in the second list."""
+def skipped(unsupported: list[Path]) -> list[DocumentError]:
+    """One error per unsupported type found in folders: '2 .docx files not ingested (a.docx, b.docx)'."""
+    by_suffix: dict[str, list[Path]] = {}
+    for f in unsupported:
+        by_suffix.setdefault(f.suffix.lower() or "(no extension)", []).append(f)
+    out = []
+    for suffix, files in sorted(by_suffix.items()):
+        names = ", ".join(f.name for f in files[:5]) + (", …" if len(files) > 5 else "")
+        what = f"{len(files)} {suffix} file{'s' if len(files) > 1 else ''}"
+        out.append(DocumentError(f"{what} not ingested: unsupported type ({names}).", path="",
+                                 hint=f"Supported: {', '.join(sorted(SUFFIXES))}. Export the notes to one of these."))
+    return out
+
+
+def parse_paths(paths: list[Path], max_bytes: int = MAX_BYTES) -> tuple[list[ParsedDocument], list[DocumentError]]:
+    """Parse every file; a failing file, and each unsupported type found in a folder, becomes a
+    DocumentError in the second list."""
     docs: list[ParsedDocument] = []
-    errors: list[DocumentError] = []
-    for path in expand_paths(paths):
+    files, unsupported = expand_paths(paths)
+    errors: list[DocumentError] = skipped(unsupported)
+    for path in files:
         try:
-            docs.append(parse_document(path))
+            docs.append(parse_document(path, max_bytes))
         except DocumentError as err:
             errors.append(err)
     return docs, errors

@@ -159,10 +159,12 @@ def ingest_paths(services: Services, paths: Sequence[Path | str], *, rebuild: bo
     missing = [str(p) for p in paths if not Path(p).exists()]
     if missing:
         raise InputError(f"Not found: {', '.join(missing)}. Nothing was changed in the knowledge base.")
-    docs, errors = parse_paths([Path(p) for p in paths])
-    if not docs and not errors:
+    docs, errors = parse_paths([Path(p) for p in paths], services.settings.max_document_bytes)
+    if not docs and not any(e.path for e in errors):  # nothing but unsupported types (or nothing)
+        found = " ".join(str(e) for e in errors)
         raise InputError(f"No supported documents under {', '.join(map(str, paths))} "
-                         "(.txt, .md, .pdf, .ipynb). Nothing was changed in the knowledge base.")
+                         f"(.txt, .md, .pdf, .ipynb).{' ' + found if found else ''} "
+                         "Nothing was changed in the knowledge base.")
     failed = frozenset(Path(e.path).name for e in errors if e.path)
     store: Store = services.store
     stored: Manifest = {} if rebuild else store.manifest()

@@ -17,7 +17,15 @@ from tutor.errors import DocumentError
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 SUFFIXES = TEXT_SUFFIXES | {".pdf", ".ipynb"}
+# The largest document ingest reads, CLI and web app alike; settings.max_document_mb overrides it.
 MAX_BYTES = 50_000_000
+SIZE_SETTING = "max_document_mb (env TUTOR_MAX_DOCUMENT_MB)"
+
+
+def size_error(name: str, size: int, max_bytes: int) -> str:
+    """'notes.md is 63.2 MB; the limit is 50 MB (setting max_document_mb …).'"""
+    return (f"{name} is {size / 1_000_000:.1f} MB; the limit is {max_bytes / 1_000_000:g} MB "
+            f"(setting {SIZE_SETTING}).")
 
 
 @dataclass(frozen=True)
@@ -83,7 +91,7 @@ def _ipynb_text(raw: bytes, path: Path) -> str:
     return "\n\n".join(parts)
 
 
-def read_source(path: Path) -> Source:
+def read_source(path: Path, max_bytes: int = MAX_BYTES) -> Source:
     """Read ``path``; raises DocumentError for a missing, empty, oversized or unreadable file."""
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
@@ -93,8 +101,9 @@ def read_source(path: Path) -> Source:
         raw = path.read_bytes()
     except OSError as err:
         raise DocumentError(f"Cannot read {path}: {err.strerror or err}.", path=str(path)) from err
-    if len(raw) > MAX_BYTES:
-        raise DocumentError(f"{path.name} is larger than {MAX_BYTES // 1_000_000} MB.", path=str(path))
+    if len(raw) > max_bytes:
+        raise DocumentError(size_error(path.name, len(raw), max_bytes), path=str(path),
+                            hint="Split the notes into smaller files or raise the limit.")
     if not raw.strip():
         raise DocumentError(f"{path.name} is empty.", path=str(path))
     if suffix == ".pdf":

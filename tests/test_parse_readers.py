@@ -127,10 +127,24 @@ def test_parse_paths_collects_errors_and_keeps_the_rest(tmp_path: Path) -> None:
     _write(sub, "more.txt", "Q: What is RAG?\nA: Retrieval-augmented generation.")
     _write(tmp_path, ".hidden.md", "# hidden\ntext")
     _write(tmp_path, "image.png", b"\x89PNG")
+    _write(sub, "notes.docx", b"PK\x03\x04")
+    _write(sub, "book.docx", b"PK\x03\x04")
     docs, errors = parse_paths([tmp_path, tmp_path / "missing.md", tmp_path / "good.md"])
     assert sorted(d.doc for d in docs) == ["good.md", "more.txt"]
-    assert sorted(Path(e.path).name for e in errors) == ["broken.pdf", "missing.md"]
+    assert sorted(Path(e.path).name for e in errors if e.path) == ["broken.pdf", "missing.md"]
     assert all(str(e) for e in errors)
+    skipped = sorted(str(e) for e in errors if not e.path)  # one line per unsupported type, never silent
+    assert skipped == ["1 .png file not ingested: unsupported type (image.png).",
+                       "2 .docx files not ingested: unsupported type (book.docx, notes.docx)."]
+
+
+def test_one_size_limit_named_by_its_setting(tmp_path: Path) -> None:
+    path = _write(tmp_path, "big.md", "# Big\n\n" + "KV cache keeps keys and values. " * 200)
+    with pytest.raises(DocumentError, match=r"big.md is 0.0 MB; the limit is 0.001 MB \(setting max_document_mb"):
+        parse_document(path, max_bytes=1000)
+    docs, errors = parse_paths([tmp_path], max_bytes=1000)
+    assert not docs and "TUTOR_MAX_DOCUMENT_MB" in str(errors[0])
+    assert parse_document(path).chunks  # the default limit (50 MB) reads it
 
 
 def test_text_normalisation_and_hash(tmp_path: Path) -> None:

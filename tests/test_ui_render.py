@@ -66,9 +66,11 @@ def test_upload_checks():
     check_upload("notes.MD", 10)
     with pytest.raises(InputError, match="not a supported file type"):
         check_upload("x.exe", 10)
-    with pytest.raises(InputError, match="limit is 5 MB") as err:
+    with pytest.raises(InputError, match=r"limit is 50 MB \(setting max_document_mb") as err:
         check_upload("big.pdf", MAX_BYTES + 1)
     assert "smaller files" in err.value.user_message()
+    with pytest.raises(InputError, match="limit is 2 MB"):  # the setting the CLI uses, passed in
+        check_upload("notes.md", 3_000_000, max_bytes=2_000_000)
     with pytest.raises(InputError, match="empty"):
         check_upload("e.txt", 0)
     assert safe_name("../../etc/My Notes (1).md") == "My_Notes_1.md"

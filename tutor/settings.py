@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     # --- storage -------------------------------------------------------------------------------
     data_dir: Path = Field(Path(".data"), description="Embedded Qdrant store, SQLite, question bank.")
     corpus_dir: Path = Field(Path("corpus"), description="Documents ingested by `tutor ingest`.")
+    max_document_mb: float = Field(50.0, gt=0, description="Largest document ingest reads, in MB (CLI and web "
+                                   "upload alike).")
     qdrant_url: str = Field("", description="Qdrant server/cluster URL; empty = embedded store in data_dir.")
     qdrant_api_key: str = Field("", description="API key for a Qdrant server.")
     collection: str = Field("tutor_chunks", description="Qdrant alias the app reads from.")
@@ -94,6 +96,10 @@ class Settings(BaseSettings):
     concurrency: int = 2
 
     verbose: bool = False
+
+    @property
+    def max_document_bytes(self) -> int:
+        return int(self.max_document_mb * 1_000_000)
 
     @field_validator("data_dir", "corpus_dir", "model_dir", "wheel_cache", mode="after")
     @classmethod

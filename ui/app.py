@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import gradio as gr
 
+from ingest.readers import MAX_BYTES
 from ui.backend import Backend
 from ui.chat import ChatTab
 from ui.chat_store import ChatStore
@@ -22,8 +23,9 @@ if TYPE_CHECKING:  # pragma: no cover
 TITLE = "Interview tutor"
 
 
-def build_ui(backend: Backend, chats: ChatStore, *, concurrency: int = 2) -> gr.Blocks:
-    """All five tabs over ``backend``; LLM-bound events share one concurrency group of ``concurrency``."""
+def build_ui(backend: Backend, chats: ChatStore, *, concurrency: int = 2, max_bytes: int = MAX_BYTES) -> gr.Blocks:
+    """All five tabs over ``backend``; LLM-bound events share one concurrency group of ``concurrency``;
+    uploads up to ``max_bytes`` each (settings.max_document_mb, as for `tutor ingest`)."""
     chat, practice = ChatTab(backend, chats), PracticeTab(backend)
     with gr.Blocks(title=TITLE) as demo:
         gr.Markdown(f"## {TITLE}\nCited answers from your notes, practice with grading, progress, evals.")
@@ -38,7 +40,7 @@ def build_ui(backend: Backend, chats: ChatStore, *, concurrency: int = 2) -> gr.
             with gr.Tab("Evals", id="evals"):
                 EvalsTab(backend).build(concurrency)
             with gr.Tab("Library", id="library") as library_tab:
-                LibraryTab(backend).build(library_tab)
+                LibraryTab(backend, max_bytes).build(library_tab)
         chat.on_load(demo)
         demo.load(_whoami, None, user_line, api_name="whoami")
         demo.load(practice.topic_choices, None, list(pickers), api_visibility="private")
@@ -58,4 +60,5 @@ def build_app(services: Services) -> gr.Blocks:
 
     settings = services.settings
     chats = ChatStore(settings.sqlite_path)
-    return build_ui(ServicesBackend(services), chats, concurrency=settings.concurrency)
+    return build_ui(ServicesBackend(services), chats, concurrency=settings.concurrency,
+                    max_bytes=settings.max_document_bytes)

@@ -12,7 +12,6 @@ import gradio as gr
 
 from tutor.errors import ConfigError
 from tutor.settings import Settings
-from ui.library import MAX_BYTES
 from ui.render import CSS, JS
 
 
@@ -44,7 +43,7 @@ def launch(demo: gr.Blocks, settings: Settings, *, host: str | None = None, port
         auth_message="Interview tutor: sign in" if auth else None,
         ssr_mode=False,
         prevent_thread_lock=not block,
-        max_file_size=MAX_BYTES,
+        max_file_size=settings.max_document_bytes,
         allowed_paths=allowed,
         css=CSS,
         js=JS,

@@ -11,12 +11,12 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
+from ingest.readers import MAX_BYTES, size_error
 from tutor.errors import InputError
 from ui.backend import Backend
 from ui.common import guarded
 
 ALLOWED = (".md", ".txt", ".pdf", ".ipynb")
-MAX_BYTES = 5 * 1024 * 1024
 MAX_FILES = 10
 
 
@@ -29,15 +29,16 @@ def safe_name(name: str) -> str:
     return f"{stem[:80]}{ext}"
 
 
-def check_upload(name: str, size: int) -> None:
-    """Raise InputError with a readable sentence when a file can't be ingested."""
+def check_upload(name: str, size: int, max_bytes: int = MAX_BYTES) -> None:
+    """Raise InputError with a readable sentence when a file can't be ingested (the size limit is
+    the one `tutor ingest` applies: settings.max_document_mb)."""
     ext = Path(name).suffix.lower()
     if ext not in ALLOWED:
         raise InputError(f"'{Path(name).name}' is not a supported file type.",
                          hint=f"Upload one of: {', '.join(ALLOWED)}.")
-    if size > MAX_BYTES:
-        raise InputError(f"'{Path(name).name}' is {size / 2**20:.1f} MB; the limit is {MAX_BYTES // 2**20} MB.",
-                         hint="Split the notes into smaller files.")
+    if size > max_bytes:
+        raise InputError(size_error(f"'{Path(name).name}'", size, max_bytes),
+                         hint="Split the notes into smaller files or raise the limit.")
     if size == 0:
         raise InputError(f"'{Path(name).name}' is empty.")
 
@@ -48,8 +49,9 @@ def docs_frame(rows: list[Any]) -> pd.DataFrame:
 
 
 class LibraryTab:
-    def __init__(self, backend: Backend) -> None:
+    def __init__(self, backend: Backend, max_bytes: int = MAX_BYTES) -> None:
         self.backend = backend
+        self.max_bytes = max_bytes
 
     def documents(self) -> tuple[Any, ...]:
         rows = self.backend.documents()
@@ -63,7 +65,7 @@ class LibraryTab:
             raise InputError(f"{len(files)} files at once; the limit is {MAX_FILES}.")
         sources = [Path(f) for f in files]
         for src in sources:
-            check_upload(src.name, src.stat().st_size)
+            check_upload(src.name, src.stat().st_size, self.max_bytes)
         target = self.backend.upload_dir()
         target.mkdir(parents=True, exist_ok=True)
         return [Path(shutil.copyfile(src, target / safe_name(src.name))) for src in sources]
@@ -80,7 +82,7 @@ class LibraryTab:
     def build(self, tab: gr.Tab) -> None:
         """Lays out the tab; the document list refreshes whenever the user opens it."""
         table = gr.Dataframe(label="Documents", interactive=False, elem_id="library-docs")
-        files = gr.File(label=f"Upload notes ({', '.join(ALLOWED)}; up to {MAX_BYTES // 2**20} MB each)",
+        files = gr.File(label=f"Upload notes ({', '.join(ALLOWED)}; up to {self.max_bytes / 1_000_000:g} MB each)",
                         file_count="multiple", file_types=list(ALLOWED), type="filepath")
         with gr.Row():
             refresh = gr.Button("Refresh", elem_id="library-refresh")

@@ -185,7 +185,7 @@ def register(app: typer.Typer) -> None:
         from ingest.parse import parse_paths
 
         settings = load_settings()
-        docs, errors = parse_paths(list(paths) if paths else [settings.corpus_dir])
+        docs, errors = parse_paths(list(paths) if paths else [settings.corpus_dir], settings.max_document_bytes)
         for err in errors:
             typer.secho(f"skipped: {err.user_message()}", err=True, fg=typer.colors.YELLOW)
         if not docs:
