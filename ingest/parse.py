@@ -281,15 +281,22 @@ def skipped(unsupported: list[Path]) -> list[DocumentError]:
     return out
 
 
-def parse_paths(paths: list[Path], max_bytes: int = MAX_BYTES) -> tuple[list[ParsedDocument], list[DocumentError]]:
-    """Parse every file; a failing file, and each unsupported type found in a folder, becomes a
-    DocumentError in the second list."""
+def parse_paths(paths: list[Path], max_bytes: int = MAX_BYTES, *,
+                progress: bool = False) -> tuple[list[ParsedDocument], list[DocumentError]]:
+    """Parse every file (a bar in MB with the time left when ``progress``); a failing file, and each
+    unsupported type found in a folder, becomes a DocumentError in the second list."""
+    from tqdm import tqdm
+
     docs: list[ParsedDocument] = []
     files, unsupported = expand_paths(paths)
     errors: list[DocumentError] = skipped(unsupported)
-    for path in files:
-        try:
-            docs.append(parse_document(path, max_bytes))
-        except DocumentError as err:
-            errors.append(err)
+    sizes = [f.stat().st_size if f.is_file() else 0 for f in files]
+    with tqdm(total=sum(sizes) / 1e6, desc="parsing", unit="MB", bar_format="{l_bar}{bar}| {n:.1f}/{total:.1f} MB "
+              "[{elapsed}<{remaining}]", disable=not progress) as bar:
+        for path, size in zip(files, sizes, strict=True):
+            try:
+                docs.append(parse_document(path, max_bytes))
+            except DocumentError as err:
+                errors.append(err)
+            bar.update(size / 1e6)
     return docs, errors

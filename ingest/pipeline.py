@@ -97,32 +97,32 @@ def plan(docs: Sequence[ParsedDocument], stored: Manifest, *, keep: frozenset[st
     return p
 
 
-def _embed(services: Services, chunks: list[Chunk], *, progress: bool) -> list[list[float]]:
-    """Embed in batches with a tqdm bar (disabled unless ``progress``)."""
+def _write(services: Services, store: Store, p: Plan, docs: Sequence[ParsedDocument],
+           collection: str, *, progress: bool) -> None:
+    """Embed and store the new chunks batch by batch (a bar with counts and time left when
+    ``progress``), then refresh and delete. Each batch is in the store before the next is embedded,
+    so a killed ingest resumes: the next run finds those chunks stored (point ids are the chunk ids)
+    and embeds only the rest."""
     from tqdm import tqdm
 
     from tutor.embedder import torch_threads
 
+    sha = {d.doc: d.sha256 for d in docs}
     embedder: Any = services.embedder
+    sparse = SparseEncoder()
     step = max(1, services.settings.embed_batch_size) * 4
-    vectors: list[list[float]] = []
-    with tqdm(total=len(chunks), desc="embedding", unit="chunk", disable=not progress) as bar, \
+    chunks = p.upsert
+    with tqdm(total=len(chunks), desc="embedding + writing", unit="chunk", disable=not progress) as bar, \
             torch_threads(services.settings.ingest_threads):
         for i in range(0, len(chunks), step):
-            vectors += embedder.embed_documents([c.text for c in chunks[i:i + step]])
-            bar.update(min(step, len(chunks) - i))
-    return vectors
-
-
-def _write(services: Services, store: Store, p: Plan, docs: Sequence[ParsedDocument],
-           collection: str, *, progress: bool) -> None:
-    sha = {d.doc: d.sha256 for d in docs}
-    if p.upsert:
-        dense = _embed(services, p.upsert, progress=progress)
-        sparse = SparseEncoder()
-        store.upsert(p.upsert, dense, [sparse.encode_document(c.text) for c in p.upsert],
-                     doc_sha=sha, collection=collection)
-    store.refresh_payload(p.refresh, doc_sha=sha, collection=collection)
+            batch = chunks[i:i + step]
+            dense = embedder.embed_documents([c.text for c in batch])
+            store.upsert(batch, dense, [sparse.encode_document(c.text) for c in batch], doc_sha=sha,
+                         collection=collection)
+            bar.update(len(batch))
+    if p.refresh:
+        for i in tqdm(range(0, len(p.refresh), step), desc="updating offsets", unit="batch", disable=not progress):
+            store.refresh_payload(p.refresh[i:i + step], doc_sha=sha, collection=collection)
     store.delete(p.delete, collection=collection)
 
 
@@ -159,7 +159,7 @@ def ingest_paths(services: Services, paths: Sequence[Path | str], *, rebuild: bo
     missing = [str(p) for p in paths if not Path(p).exists()]
     if missing:
         raise InputError(f"Not found: {', '.join(missing)}. Nothing was changed in the knowledge base.")
-    docs, errors = parse_paths([Path(p) for p in paths], services.settings.max_document_bytes)
+    docs, errors = parse_paths([Path(p) for p in paths], services.settings.max_document_bytes, progress=progress)
     if not docs and not any(e.path for e in errors):  # nothing but unsupported types (or nothing)
         found = " ".join(str(e) for e in errors)
         raise InputError(f"No supported documents under {', '.join(map(str, paths))} "

@@ -19,7 +19,7 @@ def register(app: typer.Typer) -> None:
                                                                "and switch the alias atomically."),
         if_needed: bool = typer.Option(False, "--if-needed", help="Quiet no-op when nothing changed "
                                                                    "(for the run script)."),
-        progress: bool = typer.Option(True, "--progress/--no-progress", help="Show an embedding progress bar."),
+        progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars (parsing in MB, embedding + writing in chunks) with the time left."),
         as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
         data_dir: Path = typer.Option(None, "--data-dir", help="Override settings.data_dir."),
     ) -> None:
