@@ -155,3 +155,53 @@ def run_grading(grader: GraderLike, rows: Sequence[LabelledAnswer], *, splits: S
     result.notes += sorted({f"grading error: {g['error'][:200]}" for g in graded if "error" in g})
     result.duration_s = time.perf_counter() - t0
     return result
+
+
+def rescore(rows: Sequence[dict[str, Any]], **params: float) -> list[dict[str, Any]]:
+    """Stored rows with the score recomputed from their per-point readings by
+    ``tutor.grading.score.compute_score(**params)`` (no model call). Empty answers and term lists,
+    scored without the judge, keep their score."""
+    from tutor.grading.schema import PointResult
+    from tutor.grading.score import compute_score
+
+    out = []
+    for r in rows:
+        pts = r.get("points") or []
+        if "score" not in r or not pts or set(r.get("flags", [])) & {"empty", "term_list"}:
+            out.append(dict(r))
+            continue
+        points = [PointResult(point="", verdict=p["verdict"], probe=p.get("probe") or {}) for p in pts]
+        out.append({**r, "score": compute_score(points, **params)})
+    return out
+
+
+def replay(report: Path, split: str = "tune") -> None:
+    """Print ``split``'s figures for the stored readings of a grading report, with the score's
+    parameters swept (the tune split is where they are chosen)."""
+    import itertools
+    import json
+
+    from tutor.grading import score
+
+    rows = [r for r in json.loads(report.read_text(encoding="utf-8"))["suites"][0]["rows"] if r.get("split") == split]
+    keys = ("pair_order", "strong_ge7", "wrong_le3", "terms_le5", "injection_le2", "off_topic_le3", "mean.partial")
+
+    def show(name: str, part: Sequence[dict[str, Any]]) -> None:
+        f = figures(part)
+        partial = [r["score"] for r in part if r["label"] == "partial" and "score" in r]
+        high = sum(s >= 8 for s in partial) / len(partial) if partial else 0.0
+        print(f"{name:<28}", "  ".join(f"{k} {f[k]:.3f}" for k in keys if f.get(k) is not None), f"  partial_ge8 {high:.3f}")
+
+    show("stored", rows)
+    show(f"current ({score.MID}, {score.SCALE}, {score.FULL_AT})", rescore(rows))
+    for mid, scale, full_at in itertools.product((0.10, 0.15, 0.20), (0.04, 0.06, 0.08), (0.7, 0.8, 1.0)):
+        show(f"mid {mid} scale {scale} full {full_at}", rescore(rows, mid=mid, scale=scale, full_at=full_at))
+
+
+if __name__ == "__main__":
+    import sys
+
+    if len(sys.argv) >= 3 and sys.argv[1] == "--replay":
+        replay(Path(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else "tune")
+    else:
+        print("usage: python -m evals.run_grading --replay reports/<id>/report.json [tune|test]")

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from ingest.bank import QuestionBank
 from ingest.parse import ParsedDocument, parse_paths
+from ingest.readers import SUFFIXES
 from ingest.sparse import SparseEncoder
 from tutor.errors import InputError
 from tutor.types import Chunk
@@ -163,7 +164,7 @@ def ingest_paths(services: Services, paths: Sequence[Path | str], *, rebuild: bo
     if not docs and not any(e.path for e in errors):  # nothing but unsupported types (or nothing)
         found = " ".join(str(e) for e in errors)
         raise InputError(f"No supported documents under {', '.join(map(str, paths))} "
-                         f"(.txt, .md, .pdf, .ipynb).{' ' + found if found else ''} "
+                         f"({', '.join(sorted(SUFFIXES))}).{' ' + found if found else ''} "
                          "Nothing was changed in the knowledge base.")
     failed = frozenset(Path(e.path).name for e in errors if e.path)
     store: Store = services.store

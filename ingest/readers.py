@@ -1,5 +1,8 @@
-"""Read one file into normalised text: .txt / .md (UTF-8, cp1251 fallback), .pdf (pypdf) and
-.ipynb (markdown cells as-is, code cells as ```python fences). Anything unreadable raises
+"""Read one file into normalised text: .txt / .md (UTF-8, cp1251 fallback), .pdf (pypdf),
+.ipynb (markdown cells as-is, code cells as ```python fences), and through llama-index's file
+readers (``llama-index-readers-file``) .docx (``DocxReader``) and .epub (``EpubReader``, chapters as
+Markdown); .html is converted to Markdown with html2text, the converter ``EpubReader`` uses, so its
+headings reach the structure parser (``HTMLTagReader`` flattens them). Anything unreadable raises
 DocumentError with the path and a sentence saying why; nothing is guessed silently.
 
 Offsets used downstream point into ``Source.text`` (newlines normalised to '\\n', Unicode NFC).
@@ -16,7 +19,8 @@ from pathlib import Path
 from tutor.errors import DocumentError
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
-SUFFIXES = TEXT_SUFFIXES | {".pdf", ".ipynb"}
+READER_SUFFIXES = {".docx", ".epub", ".html", ".htm"}
+SUFFIXES = TEXT_SUFFIXES | {".pdf", ".ipynb"} | READER_SUFFIXES
 # The largest document ingest reads, CLI and web app alike; settings.max_document_mb overrides it.
 MAX_BYTES = 50_000_000
 SIZE_SETTING = "max_document_mb (env TUTOR_MAX_DOCUMENT_MB)"
@@ -33,7 +37,7 @@ class Source:
     path: Path
     text: str
     sha256: str
-    fmt: str  # 'text' | 'markdown' | 'pdf' | 'ipynb'
+    fmt: str  # 'text' | 'markdown' | 'pdf' | 'ipynb' | 'docx' | 'epub' | 'html'
 
 
 def normalise(text: str) -> str:
@@ -91,12 +95,37 @@ def _ipynb_text(raw: bytes, path: Path) -> str:
     return "\n\n".join(parts)
 
 
+def _reader_text(path: Path, raw: bytes) -> str:
+    """.docx / .epub through llama-index's readers, .html through html2text (Markdown headings)."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".html", ".htm"):
+            import html2text
+
+            conv = html2text.HTML2Text()
+            conv.body_width = 0  # no hard wraps: one paragraph stays one line
+            conv.ignore_images = True
+            return str(conv.handle(_decode(raw, path)))
+        from llama_index.readers.file import DocxReader, EpubReader
+
+        reader = DocxReader() if suffix == ".docx" else EpubReader()
+        return "\n\n".join(d.text for d in reader.load_data(path))
+    except ImportError as err:  # pragma: no cover - the project depends on them
+        raise DocumentError(f"{path.name}: reading {suffix} files needs {err.name}.", path=str(path),
+                            hint="Reinstall the project (`make run` does it).") from err
+    except DocumentError:
+        raise
+    except Exception as err:  # zip, XML and ebook errors have no common base  # noqa: BLE001
+        raise DocumentError(f"{path.name} is not a readable {suffix[1:].upper()} file ({type(err).__name__}: "
+                            f"{err}).", path=str(path), hint="Open and save it again, or export it as .md.") from err
+
+
 def read_source(path: Path, max_bytes: int = MAX_BYTES) -> Source:
     """Read ``path``; raises DocumentError for a missing, empty, oversized or unreadable file."""
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise DocumentError(f"{path.name}: unsupported file type '{suffix or 'none'}'.", path=str(path),
-                            hint="Supported: .txt, .md, .pdf, .ipynb.")
+                            hint=f"Supported: {', '.join(sorted(SUFFIXES))}.")
     try:
         raw = path.read_bytes()
     except OSError as err:
@@ -110,6 +139,8 @@ def read_source(path: Path, max_bytes: int = MAX_BYTES) -> Source:
         text, fmt = _pdf_text(path), "pdf"
     elif suffix == ".ipynb":
         text, fmt = _ipynb_text(raw, path), "ipynb"
+    elif suffix in READER_SUFFIXES:
+        text, fmt = _reader_text(path, raw), "html" if suffix == ".htm" else suffix[1:]
     else:
         text, fmt = _decode(raw, path), "markdown" if suffix in {".md", ".markdown"} else "text"
     text = normalise(text)

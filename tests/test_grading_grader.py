@@ -11,6 +11,8 @@ from tests.fakes import FakeEmbedder, FakeLLM
 from tutor.errors import GradingError, InputError, NotFoundError
 from tutor.grading.bank_index import QuestionIndex
 from tutor.grading.grader import Grader
+from tutor.grading.schema import PointResult
+from tutor.grading.score import compute_score
 from tutor.types import BankItem, Chunk, Hit, KeyPoint, Probe, Rubric
 
 P1 = KeyPoint(text="KV-cache хранит keys и values предыдущих токенов",
@@ -65,7 +67,9 @@ def test_wrong_pick_is_a_contradiction_that_costs_more_than_silence() -> None:
     assert [p.verdict for p in g.points] == ["contradicted", "missed"]
     assert g.score == 0.0 and g.factual_errors and "Противоречит эталону" in g.feedback
     half = grader(picks("A", "B"), llm_follow_up=False).grade(ITEM.question, STRONG)
-    assert half.score == 2.5  # 10 x (1 - 0.5) / 2
+    silent = grader(picks("A", "C"), llm_follow_up=False).grade(ITEM.question, STRONG)
+    # leads [+1, -1] average 0 -> clarity 0.8; [+1, 0] -> 10, capped by coverage 10 x 1/2 / 0.8
+    assert half.score == 0.8 and silent.score == 6.2
 
 
 def test_close_reading_is_asked_again_with_the_options_swapped() -> None:
@@ -80,7 +84,7 @@ def test_close_reading_is_asked_again_with_the_options_swapped() -> None:
 def test_point_without_close_sentence_is_missed_without_asking() -> None:
     llm = picks("A")
     g = grader(llm, llm_follow_up=False).grade(ITEM.question, "KV-cache хранит keys и values предыдущих токенов.")
-    assert [p.verdict for p in g.points] == ["covered", "missed"] and g.score == 5.0
+    assert [p.verdict for p in g.points] == ["covered", "missed"] and g.score == 6.2  # 10 x 1/2 / 0.8
     assert len(probe_calls(llm)) == 1
 
 
@@ -159,3 +163,21 @@ def test_repeat_gives_the_same_grade() -> None:
     a = grader(picks("A", "B"), llm_follow_up=False).grade(ITEM.question, STRONG)
     b = grader(picks("A", "B"), llm_follow_up=False).grade(ITEM.question, STRONG)
     assert a.score == b.score and [p.verdict for p in a.points] == [p.verdict for p in b.points]
+
+
+def _pt(verdict: str, right: float | None = None, wrong: float = 0.0) -> PointResult:
+    probe = {} if right is None else {"right": right, "wrong": wrong, "none": max(0.0, 1 - right - wrong)}
+    return PointResult(point="p", verdict=verdict, probe=probe)  # type: ignore[arg-type]
+
+
+def test_score_is_the_lower_of_clarity_and_coverage() -> None:
+    steady = [_pt("covered", 0.45, 0.2)] * 5  # a casual answer the judge reads with a small steady lead
+    assert compute_score(steady) >= 7
+    clear_but_partial = [_pt("covered", 0.95, 0.0)] * 2 + [_pt("missed")] * 3
+    assert compute_score(clear_but_partial) == 5.0  # 2 of 5 covered: never more than 10 x 0.4 / 0.8
+    leaning_wrong = [_pt("covered", 0.5, 0.3), _pt("contradicted", 0.1, 0.8), _pt("contradicted", 0.2, 0.6)]
+    assert compute_score(leaning_wrong) < 1
+    structure = [_pt("covered"), _pt("covered"), _pt("missed"), _pt("missed")]  # no check questions
+    assert compute_score(structure) == 6.2
+    with pytest.raises(ValueError):
+        compute_score([])

@@ -1,4 +1,5 @@
-"""Library tab: documents with chunk / question counts, note uploads (md, txt, pdf, ipynb) with size
+"""Library tab: documents with chunk / question counts, note uploads (md, txt, pdf, ipynb, docx, epub,
+html) with size
 limits and clear errors, and (re-)ingest with a progress bar."""
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from tutor.errors import InputError
 from ui.backend import Backend
 from ui.common import guarded
 
-ALLOWED = (".md", ".txt", ".pdf", ".ipynb")
+ALLOWED = (".md", ".txt", ".pdf", ".ipynb", ".docx", ".epub", ".html")  # what ingest.readers reads
 MAX_FILES = 10
 
 

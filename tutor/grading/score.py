@@ -1,22 +1,48 @@
-"""Python turns per-point verdicts into the 0-10 score. Pure, no heavy imports.
+"""Python turns the per-point readings into the 0-10 score. Pure, no heavy imports.
 
-covered = 1, missed = 0, contradicted = -CONTRADICTION (a confidently wrong statement costs more
-than silence); score = 10 x max(0, sum) / number of key points, rounded to 0.1.
+Two numbers, the lower wins:
+* **clarity** — the judge's average lead of "right" over "wrong" across the rubric's key points
+  (a point with no evidence counts 0, a contradicted one counts negative), on a logistic curve:
+  ``10 / (1 + exp(-(lead - MID) / SCALE))``. Casual or terse answers that the 1.5B judge reads with a
+  small but steady lead still score high; an answer whose readings lean wrong scores low.
+* **coverage** — ``10 x covered / (FULL_AT x key points)``: the score never says more than the card's
+  verdicts show (a partial answer that states two points very clearly is still a partial answer).
+
+A point with no check question (a structure rubric) counts 1 when covered, 0 otherwise.
+
+Set on the tune split of the grading protocol (125 answers, 25 bank questions) by replaying the
+stored readings (``python -m evals.run_grading --replay reports/<tune run>/report.json``); the
+test split was read once with them (docs/grading.md). Against the previous formula (covered minus
+half a point per contradiction, ``10 x sum / points``) on tune: pair order 0.900 -> 0.928, strong >= 7
+82% -> 90%, wrong <= 3 80% -> 88%, partial answers scored >= 8: 4% -> 12%.
 """
 
 from __future__ import annotations
 
-from tutor.grading.schema import PointResult, Verdict
+import math
+from collections.abc import Sequence
 
-# What a contradicted point costs beside the point itself: 0.5 vs 1.0 replayed on the tune split
-# (docs/grading.md); 0.5 kept.
-CONTRADICTION = 0.5
-WEIGHT: dict[Verdict, float] = {"covered": 1.0, "partly": 0.5, "missed": 0.0, "contradicted": -CONTRADICTION}
+from tutor.grading.schema import PointResult
+
+MID = 0.15      # the average lead that scores 5
+SCALE = 0.06    # the curve's width: lead 0.21 -> 7.3, 0.30 -> 9.2, 0.09 -> 2.7, 0.0 -> 0.8
+FULL_AT = 0.8   # share of covered key points that allows full marks
 
 
-def compute_score(points: list[PointResult]) -> float:
-    """[covered, covered, missed, contradicted] -> 10 x (2 - 0.5) / 4 = 3.8."""
+def lead(p: PointResult) -> float:
+    """P(right) - P(wrong) from the point's reading; a point the judge never read: 1 if covered."""
+    if p.probe and "right" in p.probe and "wrong" in p.probe:
+        return float(p.probe["right"]) - float(p.probe["wrong"])
+    return 1.0 if p.verdict == "covered" else 0.0
+
+
+def compute_score(points: Sequence[PointResult], *, mid: float = MID, scale: float = SCALE,
+                  full_at: float = FULL_AT) -> float:
+    """Leads [0.6, 0.5, 0.4, 0.0] with 3 of 4 covered -> min(10 x σ((0.375 - 0.15) / 0.06), 10 x 0.75 / 0.8)
+    = min(10.0, 9.4) = 9.4."""
     if not points:
         raise ValueError("no key points to score")
-    total = sum(WEIGHT[p.verdict] for p in points)
-    return round(max(0.0, min(10.0, 10.0 * total / len(points))), 1)
+    mean_lead = sum(lead(p) for p in points) / len(points)
+    clarity = 10.0 / (1.0 + math.exp(-(mean_lead - mid) / scale))
+    coverage = 10.0 * sum(p.verdict == "covered" for p in points) / (full_at * len(points))
+    return round(max(0.0, min(10.0, clarity, coverage)), 1)
