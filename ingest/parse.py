@@ -292,7 +292,7 @@ def parse_paths(paths: list[Path], max_bytes: int = MAX_BYTES, *,
     errors: list[DocumentError] = skipped(unsupported)
     sizes = [f.stat().st_size if f.is_file() else 0 for f in files]
     with tqdm(total=sum(sizes) / 1e6, desc="parsing", unit="MB", bar_format="{l_bar}{bar}| {n:.1f}/{total:.1f} MB "
-              "[{elapsed}<{remaining}]", disable=not progress) as bar:
+              "[{elapsed}<{remaining}]", delay=1.0, disable=not progress) as bar:  # delay: a quick no-op run prints nothing
         for path, size in zip(files, sizes, strict=True):
             try:
                 docs.append(parse_document(path, max_bytes))

@@ -115,8 +115,8 @@ def test_missing_or_empty_inputs_change_nothing(services: Services, corpus: Path
     (tmp_path / "empty").mkdir()
     with pytest.raises(InputError, match="No supported documents"):
         ingest_paths(services, [tmp_path / "empty"])
-    (tmp_path / "empty" / "notes.docx").write_bytes(b"PK\x03\x04")
-    with pytest.raises(InputError, match=r"1 \.docx file not ingested: unsupported type \(notes.docx\)"):
+    (tmp_path / "empty" / "slides.pptx").write_bytes(b"PK\x03\x04")
+    with pytest.raises(InputError, match=r"1 \.pptx file not ingested: unsupported type \(slides.pptx\)"):
         ingest_paths(services, [tmp_path / "empty"])  # says why, and removes nothing
     assert services.store.count() == count
 

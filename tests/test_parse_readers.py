@@ -110,6 +110,8 @@ def test_pdf_made_with_matplotlib(tmp_path: Path) -> None:
     ("blob.txt", b"\x00\x01\x02binary", "binary"),
     ("bad.ipynb", "{not json", "not a valid Jupyter notebook"),
     ("slides.pptx", b"PK\x03\x04", "unsupported file type"),
+    ("broken.docx", b"PK\x03\x04 not a zip", "not a readable DOCX file"),
+    ("broken.epub", b"this is no ebook", "not a readable EPUB file"),
 ])
 def test_unreadable_files_raise_document_error(tmp_path: Path, name: str, content: str | bytes,
                                                phrase: str) -> None:
@@ -127,15 +129,15 @@ def test_parse_paths_collects_errors_and_keeps_the_rest(tmp_path: Path) -> None:
     _write(sub, "more.txt", "Q: What is RAG?\nA: Retrieval-augmented generation.")
     _write(tmp_path, ".hidden.md", "# hidden\ntext")
     _write(tmp_path, "image.png", b"\x89PNG")
-    _write(sub, "notes.docx", b"PK\x03\x04")
-    _write(sub, "book.docx", b"PK\x03\x04")
+    _write(sub, "notes.pptx", b"PK\x03\x04")
+    _write(sub, "book.pptx", b"PK\x03\x04")
     docs, errors = parse_paths([tmp_path, tmp_path / "missing.md", tmp_path / "good.md"])
     assert sorted(d.doc for d in docs) == ["good.md", "more.txt"]
     assert sorted(Path(e.path).name for e in errors if e.path) == ["broken.pdf", "missing.md"]
     assert all(str(e) for e in errors)
     skipped = sorted(str(e) for e in errors if not e.path)  # one line per unsupported type, never silent
     assert skipped == ["1 .png file not ingested: unsupported type (image.png).",
-                       "2 .docx files not ingested: unsupported type (book.docx, notes.docx)."]
+                       "2 .pptx files not ingested: unsupported type (book.pptx, notes.pptx)."]
 
 
 def test_one_size_limit_named_by_its_setting(tmp_path: Path) -> None:
@@ -188,3 +190,19 @@ def test_cell_markers_without_python_fall_back_to_text(tmp_path: Path) -> None:
     text = "Chat log\n\nIn [1]:\nhello there, this is not python (\n\nQ: What is RAG?\nA: Retrieval + generation.\n"
     doc = parse_document(_write(tmp_path, "log.txt", text))
     assert [i.question for i in doc.items] == ["What is RAG?"]
+
+
+FORMATS = Path(__file__).parent / "data" / "formats"  # written by tests/data/formats/make.py
+
+
+@pytest.mark.parametrize("name", ["notes.docx", "notes.epub", "notes.html"])
+def test_docx_epub_html_keep_the_question_and_its_answer(name: str) -> None:
+    """The same short notes in three formats read through llama-index's readers (.docx, .epub) and
+    html2text (.html): the Q/A pair becomes a bank item with its answer, under the right topic."""
+    doc = parse_document(FORMATS / name)
+    assert [i.question for i in doc.items] == ["Зачем нужна квантизация?"]
+    item = doc.items[0]
+    assert item.topic == "Quantization" and "INT8 хранит каждый вес в 8 битах" in " ".join(item.reference_answer.split())
+    assert "GPTQ и AWQ" in doc.text
+    if name != "notes.docx":  # Word headings reach docx2txt as plain lines; HTML and EPUB keep them
+        assert item.level == "basic" and "# Квантизация" in doc.text
