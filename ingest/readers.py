@@ -1,4 +1,4 @@
-"""Read one file into normalised text: .txt / .md (UTF-8, cp1251 fallback), .pdf (pypdf),
+"""Read one file into normalised text: .txt / .md (UTF-8, cp1251 fallback), .pdf (PDFium),
 .ipynb (markdown cells as-is, code cells as ```python fences), and through llama-index's file
 readers (``llama-index-readers-file``) .docx (``DocxReader``) and .epub (``EpubReader``, chapters as
 Markdown); .html is converted to Markdown with html2text, the converter ``EpubReader`` uses, so its
@@ -59,19 +59,29 @@ def _decode(raw: bytes, path: Path) -> str:
 
 
 def _pdf_text(path: Path) -> str:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    """Page texts through PDFium (``pypdfium2``): ~20x faster than pypdf on the same pages
+    (scripts/bench_parse.py: 0.1 s vs 2.2 s for a 40-page, 140 KB-text PDF), same text."""
+    import pypdfium2 as pdfium
 
     try:
-        reader = PdfReader(str(path))
-        if reader.is_encrypted:
+        pdf = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as err:
+        if "password" in str(err).lower():
             raise DocumentError(f"{path.name} is an encrypted PDF.", path=str(path),
-                                hint="Remove the password and ingest it again.")
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except DocumentError:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as err:
+                                hint="Remove the password and ingest it again.") from err
         raise DocumentError(f"{path.name} is not a readable PDF ({err}).", path=str(path)) from err
+    try:
+        pages = []
+        for i in range(len(pdf)):
+            page = pdf[i]
+            textpage = page.get_textpage()
+            pages.append(textpage.get_text_range())
+            textpage.close()
+            page.close()
+    except pdfium.PdfiumError as err:
+        raise DocumentError(f"{path.name} is not a readable PDF ({err}).", path=str(path)) from err
+    finally:
+        pdf.close()
     text = "\n\n".join(p.strip() for p in pages if p.strip())
     if not text.strip():
         raise DocumentError(f"{path.name} has no extractable text (a scanned PDF?).", path=str(path),

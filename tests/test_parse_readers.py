@@ -104,6 +104,21 @@ def test_pdf_made_with_matplotlib(tmp_path: Path) -> None:
     assert doc.chunks and doc.chunks[0].topic == "Speculative Decoding"
 
 
+def test_encrypted_pdf_says_so(tmp_path: Path) -> None:
+    from pypdf import PdfWriter
+
+    from evals.library import write_layout
+
+    plain = write_layout(tmp_path, "pdf", 5)
+    writer = PdfWriter(clone_from=str(plain))
+    writer.encrypt("secret")
+    locked = tmp_path / "locked.pdf"
+    writer.write(str(locked))
+    with pytest.raises(DocumentError, match="encrypted PDF") as info:
+        read_source(locked)
+    assert "Remove the password" in info.value.user_message()
+
+
 @pytest.mark.parametrize(("name", "content", "phrase"), [
     ("broken.pdf", b"%PDF-1.4 this is not really a pdf", "not a readable PDF"),
     ("empty.md", "   \n", "is empty"),
