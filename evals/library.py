@@ -62,7 +62,7 @@ def render(layout: str, n: int, seed: int = 0) -> str | dict[str, object]:
             cells.append({"cell_type": "markdown", "metadata": {},
                           "source": f"## Ячейка {i + 1}\n\n" + " ".join(next(s) for _ in range(3))})
             cells.append({"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
-                          "source": f"x_{i} = load('notes')\nprint(len(x_{i}))"})
+                          "source": f"x_{seed}_{i} = load('notes-{seed}')\nprint(len(x_{seed}_{i}))"})
         return {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     raise ValueError(f"unknown layout {layout!r}; one of {', '.join(LAYOUTS)}")
 
