@@ -30,10 +30,6 @@ def grade_view(g: Any) -> GradeView:
     )
 
 
-def _field(obj: Any, name: str, default: Any = None) -> Any:
-    return obj.get(name, default) if isinstance(obj, dict) else getattr(obj, name, default)
-
-
 def mastery_rows(progress: Any) -> list[MasteryRow]:
     """tutor.attempts.Progress -> rows, weakest first; ``due`` = the topic's earliest due review."""
     due: dict[str, str] = {}
