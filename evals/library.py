@@ -12,26 +12,27 @@ from __future__ import annotations
 
 import json
 import random
-import re
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
+
+from tutor.notes import sentences
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 LAYOUTS = ("facts", "paragraphs", "markdown", "qa", "ipynb", "pdf")
 SUFFIX = {"facts": ".txt", "paragraphs": ".txt", "markdown": ".md", "qa": ".txt", "ipynb": ".ipynb", "pdf": ".pdf"}
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
-
-
-def seed_sentences(corpus: Path = CORPUS) -> list[str]:
-    """Prose sentences of the seed notes (no headings, tables, questions or list markers)."""
+@lru_cache(maxsize=4)  # every render draws from the same pool
+def seed_sentences(corpus: Path = CORPUS) -> tuple[str, ...]:
+    """Prose sentences of the seed notes (no headings, tables, questions or list markers), split by
+    the notes' own sentence splitter (``tutor.notes.sentences``)."""
     out: list[str] = []
     for path in sorted(corpus.glob("*.txt")) + sorted(corpus.glob("*.md")):
         for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
             line = line.strip()
             if len(line) < 40 or line.startswith(("#", "|", "-", "*", "Q:", "A:", "Вопрос", "```")) or "?" in line:
                 continue
-            out.extend(s.strip() for s in _SENTENCE.split(line) if len(s.strip()) >= 30)
-    return out
+            out.extend(s for s in sentences(line) if len(s) >= 30)
+    return tuple(out)
 
 
 def _stream(seed: int) -> Iterator[str]:

@@ -45,7 +45,6 @@ def main() -> None:
     paraphrases = load_paraphrases()
     qenc = build_query_encoder(settings)
     path = embedder_path(settings)
-    options: dict[str, object] = {}
     fp32 = _load(path, fast=False)
     bf16 = _load(path, fast=True)
     doc_prompt = fp32.prompts["document"]

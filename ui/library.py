@@ -1,6 +1,5 @@
-"""Library tab: documents with chunk / question counts, note uploads (md, txt, pdf, ipynb, docx, epub,
-html) with size
-limits and clear errors, and (re-)ingest with a progress bar."""
+"""Library tab: documents with chunk / question counts, note uploads (every type ``ingest.readers``
+reads) with size limits and clear errors, and (re-)ingest with a progress bar."""
 
 from __future__ import annotations
 
@@ -12,12 +11,12 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from ingest.readers import MAX_BYTES, size_error
+from ingest.readers import MAX_BYTES, SUFFIXES, size_error
 from tutor.errors import InputError
 from ui.backend import Backend
 from ui.common import guarded
 
-ALLOWED = (".md", ".txt", ".pdf", ".ipynb", ".docx", ".epub", ".html")  # what ingest.readers reads
+ALLOWED = tuple(sorted(SUFFIXES))  # what ingest.readers reads
 MAX_FILES = 10
 
 
