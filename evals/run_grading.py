@@ -31,7 +31,7 @@ DATA = Path(__file__).parent / "data" / "grading" / "answers.jsonl"
 ORDER = {"wrong": 0, "partial": 1, "strong": 2}
 LIMITS: dict[str, tuple[str, float]] = {"strong": (">=", 7.0), "wrong": ("<=", 3.0), "terms": ("<=", 5.0),
                                         "injection": ("<=", 2.0), "empty": ("<=", 0.0), "off_topic": ("<=", 3.0)}
-RULE_FLAGS = ("term_list", "truncated")
+RULE_FLAGS = ("term_list", "truncated", "unverified_numbers")
 
 
 class LabelledAnswer(BaseModel):
@@ -91,6 +91,7 @@ def figures(rows: Sequence[dict[str, Any]]) -> dict[str, float | None]:
     for flag in RULE_FLAGS:
         out[f"rule.{flag}.on_strong"] = sum(flag in r.get("flags", []) for r in strong)
         out[f"rule.{flag}.fired"] = sum(flag in r.get("flags", []) for r in graded)
+        out[f"rule.{flag}.strong_below7"] = sum(flag in r.get("flags", []) and r["score"] < 7 for r in strong)
     secs = [r["seconds"] for r in graded if r["label"] not in ("empty",)]
     out["median_seconds"] = statistics.median(secs) if secs else None
     out["failed"] = sum("error" in r for r in rows)
@@ -171,7 +172,8 @@ def rescore(rows: Sequence[dict[str, Any]], **params: float) -> list[dict[str, A
             out.append(dict(r))
             continue
         points = [PointResult(point="", verdict=p["verdict"], probe=p.get("probe") or {}) for p in pts]
-        out.append({**r, "score": compute_score(points, **params)})
+        unverified = "unverified_numbers" in r.get("flags", [])
+        out.append({**r, "score": compute_score(points, unverified=unverified, **params)})
     return out
 
 

@@ -371,3 +371,14 @@ def test_notes_helpers_clip_at_sentences_and_skip_questions_and_headers():
     part = extract("Что такое LoRA", src)
     assert part is not None and part.text == "LoRA учит матрицы A и B. [1]" and part.citations[0].quotes == ["LoRA учит матрицы A и B."]
     assert extract("борщ свёкла", src) is None
+
+
+def test_numbers_read_thousands_separators_and_derived_values() -> None:
+    from tutor.factcheck import derivable, numbers, unverified_numbers
+
+    assert numbers("86,400 s, 4,5 GB, 0,125, 1.5B") == {"86400", "4.5", "0.125", "1.5"}
+    known = derivable("10M DAU x 10 requests / 86400 s, peak ~3x")
+    assert unverified_numbers("10M x 10 = 100M requests a day", known) == []
+    assert unverified_numbers("(2) peak is 30x the average", known) == []  # 30 = 10 x 3
+    assert unverified_numbers("peak is 7x the average", known) == ["7"]
+    assert unverified_numbers("1) first step", known) == []  # a list marker is not a number

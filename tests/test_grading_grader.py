@@ -181,3 +181,18 @@ def test_score_is_the_lower_of_clarity_and_coverage() -> None:
     assert compute_score(structure) == 6.2
     with pytest.raises(ValueError):
         compute_score([])
+
+
+def test_a_number_the_notes_never_give_is_an_error_that_costs_a_point() -> None:
+    notes = BankItem(**{**ITEM.model_dump(), "reference_answer": ITEM.reference_answer + " Экономит в ~10x вычислений."})
+    plain = grader(picks("A", "A"), [notes], llm_follow_up=False).grade(ITEM.question, STRONG)
+    same = grader(picks("A", "A"), [notes], llm_follow_up=False).grade(
+        ITEM.question, STRONG + " Это экономит примерно в 10 раз.")
+    invented = grader(picks("A", "A"), [notes], llm_follow_up=False).grade(
+        ITEM.question, STRONG + " Это экономит примерно в 64 раза и 90% памяти.")
+    assert plain.score == same.score == 10.0 and "unverified_numbers" not in same.flags
+    assert "unverified_numbers" in invented.flags and invented.score < plain.score
+    # leads [+1, +1, -1] average 1/3 -> clarity 9.5; coverage 10 x 2/3 / 0.8 = 8.3
+    assert invented.score == 8.3
+    assert any("64, 90" in e and "нет таких чисел" in e for e in invented.factual_errors)
+    assert "нет таких чисел" in invented.feedback

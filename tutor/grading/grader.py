@@ -6,7 +6,10 @@ question -> bank item (any phrasing: tutor.grading.bank_index) -> its rubric (da
 -> Python computes the score (tutor.grading.score) -> a follow-up aimed at the biggest gap.
 
 Before any of it: an empty answer is 0 (no LLM call); a bare list of terms states nothing, so it
-covers no point (flag 'term_list'). Instructions aimed at the grader get no special rule: the answer
+covers no point (flag 'term_list'). A sentence giving a number the notes never give for the question
+(nor a product or quotient of two of theirs: tutor.factcheck.unverified_numbers) is listed as an
+error and counts as one contradicted point in the score (flag 'unverified_numbers'): the rubric
+asks about a few facts, an invented figure elsewhere is still a wrong statement. Instructions aimed at the grader get no special rule: the answer
 is data between delimiters, evidence is chosen by meaning and each probe asks what the answer says
 (a regex for them fired on 2 of 50 correct tune answers: "Rate relevance 1-10"; docs/grading.md).
 A grade that cannot be computed (no rubric, the LLM failing) raises GradingError: never a silent 0.
@@ -18,12 +21,13 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from tutor.errors import GradingError, InputError, LLMError, TutorError
+from tutor.factcheck import derivable, unverified_numbers
 from tutor.grading import checks, feedback
 from tutor.grading.evidence import Evidence, memo_vectors, pick_evidence
 from tutor.grading.judge import Reading, Thresholds, read_probe
 from tutor.grading.schema import Grade, PointResult, Verdict
 from tutor.grading.score import compute_score
-from tutor.grading.sources import Sources, resolve
+from tutor.grading.sources import Sources, notes_text, resolve
 from tutor.ports import ChatLLM, Embedder, Searcher
 from tutor.prompting import render
 from tutor.repetition import drop_repeats
@@ -91,13 +95,17 @@ class Grader:
             flags.append("term_list")
             points = [PointResult(point=p.text, verdict="missed") for p in src.rubric.key_points]
             return self._grade(question, text, lang, src, points, flags, timings, ask=False)
+        known = derivable(notes_text(src.item, src.rubric, question))
+        unverified = [(s, found) for s in checks.sentences(text) if (found := unverified_numbers(s, known))]
+        if unverified:
+            flags.append("unverified_numbers")
         t = time.perf_counter()
         evidence = self._evidence(src.rubric.key_points, text)
         timings["evidence"] = time.perf_counter() - t
         t = time.perf_counter()
         points = [self._judge(p, ev) for p, ev in zip(src.rubric.key_points, evidence, strict=True)]
         timings["judge"] = time.perf_counter() - t
-        return self._grade(question, text, lang, src, points, flags, timings)
+        return self._grade(question, text, lang, src, points, flags, timings, unverified=unverified)
 
     def explain(self, grade: Grade, ask: str) -> str:
         """Answer a question about a grade ('why did I lose points on X?'), grade kept in context."""
@@ -150,9 +158,12 @@ class Grader:
                                   "none": round(reading.none, 3), "calls": reading.calls})
 
     def _grade(self, question: str, text: str, lang: str, src: Sources, points: list[PointResult],
-               flags: list[str], timings: dict[str, float], *, ask: bool = True) -> Grade:
-        """``ask``: the follow-up may be an LLM call (not for an empty answer or a term list)."""
-        score = compute_score(points)
+               flags: list[str], timings: dict[str, float], *, ask: bool = True,
+               unverified: list[tuple[str, list[str]]] | None = None) -> Grade:
+        """``ask``: the follow-up may be an LLM call (not for an empty answer or a term list);
+        ``unverified``: (sentence, its numbers the notes never give)."""
+        unverified = unverified or []
+        score = compute_score(points, unverified=bool(unverified))
         t = time.perf_counter()
         follow_up = (self.follow_up_question(question, lang, points) if self.llm_follow_up and ask
                      else feedback.template_follow_up(lang, points))
@@ -160,6 +171,7 @@ class Grader:
         timings["total"] = sum(timings.values())
         item = src.item
         errors = [f"«{p.evidence}» ↔ {p.point}" for p in points if p.verdict == "contradicted"]
+        errors += [feedback.text(lang, "unverified", quote=s, numbers=", ".join(found)) for s, found in unverified]
         return Grade(
             question=question, question_id=item.id if src.in_bank else "", topic=item.topic,
             level=item.level, answer=text, score=score, points=points, red_flags=[],

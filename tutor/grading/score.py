@@ -8,7 +8,9 @@ Two numbers, the lower wins:
 * **coverage** — ``10 x covered / (FULL_AT x key points)``: the score never says more than the card's
   verdicts show (a partial answer that states two points very clearly is still a partial answer).
 
-A point with no check question (a structure rubric) counts 1 when covered, 0 otherwise.
+A point with no check question (a structure rubric) counts 1 when covered, 0 otherwise. An answer
+that states numbers the notes never give for the question (``unverified``: tutor.factcheck) counts
+one more key point, contradicted (lead -1, not covered) — one however many such sentences.
 
 Set on the tune split of the grading protocol (125 answers, 25 bank questions) by replaying the
 stored readings (``python -m evals.run_grading --replay reports/<tune run>/report.json``); the
@@ -36,13 +38,15 @@ def lead(p: PointResult) -> float:
     return 1.0 if p.verdict == "covered" else 0.0
 
 
-def compute_score(points: Sequence[PointResult], *, mid: float = MID, scale: float = SCALE,
-                  full_at: float = FULL_AT) -> float:
+def compute_score(points: Sequence[PointResult], *, unverified: bool = False, mid: float = MID,
+                  scale: float = SCALE, full_at: float = FULL_AT) -> float:
     """Leads [0.6, 0.5, 0.4, 0.0] with 3 of 4 covered -> min(10 x σ((0.375 - 0.15) / 0.06), 10 x 0.75 / 0.8)
-    = min(10.0, 9.4) = 9.4."""
+    = min(10.0, 9.4) = 9.4; with ``unverified``: leads [0.6, 0.5, 0.4, 0.0, -1], 3 of 5 covered ->
+    min(10 x σ((0.1 - 0.15) / 0.06), 10 x 0.6 / 0.8) = 3.0."""
     if not points:
         raise ValueError("no key points to score")
-    mean_lead = sum(lead(p) for p in points) / len(points)
+    n = len(points) + (1 if unverified else 0)
+    mean_lead = (sum(lead(p) for p in points) - (1.0 if unverified else 0.0)) / n
     clarity = 10.0 / (1.0 + math.exp(-(mean_lead - mid) / scale))
-    coverage = 10.0 * sum(p.verdict == "covered" for p in points) / (full_at * len(points))
+    coverage = 10.0 * sum(p.verdict == "covered" for p in points) / (full_at * n)
     return round(max(0.0, min(10.0, clarity, coverage)), 1)

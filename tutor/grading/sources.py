@@ -43,6 +43,17 @@ def rubric_of(item: BankItem) -> Rubric:
     return item.rubric if item.rubric is not None else structure_rubric(item)
 
 
+def notes_text(item: BankItem, rubric: Rubric, question: str) -> str:
+    """Everything the notes say for this question (its phrasings, reference and strong answer, the
+    rubric's points, what they quote and their probes' right answers) and the typed question — never
+    the weak answer, red flags or a probe's wrong option."""
+    parts = [question, item.question, *item.question_alt, *item.alternates, item.reference_answer,
+             item.strong_answer, *item.key_points]
+    for p in rubric.key_points:
+        parts += [p.text, p.support, p.probe.right if p.probe else ""]
+    return "\n".join(x for x in parts if x)
+
+
 def citations_for(item: BankItem) -> list[Citation]:
     if not item.docs:
         return []
