@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from ingest import notebook
 from ingest.chunking import Context, Unit, pack_blocks, unit_chunks
 from ingest.ids import bank_id, chunk_id, detect_lang, parse_level, resolve_topic, strip_number
-from ingest.readers import MAX_BYTES, SUFFIXES, read_source
+from ingest.readers import MAX_BYTES, SUFFIXES, read_source, vault_notes, vault_root
 from ingest.structure import (
     ANSWER_RE,
     QUESTION_RANK,
@@ -238,33 +238,43 @@ def parse_text(doc: str, text: str, sha256: str = "", fmt: str = "text") -> Pars
     return ParsedDocument(doc=doc, text=text, sha256=sha256, chunks=b.chunks, items=b.items)
 
 
-def parse_document(path: Path, max_bytes: int = MAX_BYTES) -> ParsedDocument:
-    """Read and parse one file; raises DocumentError if it cannot be read or yields nothing."""
-    src = read_source(path, max_bytes)
+def parse_document(path: Path, max_bytes: int = MAX_BYTES, *, backlinks: list[str] | None = None) -> ParsedDocument:
+    """Read and parse one file; raises DocumentError if it cannot be read or yields nothing.
+    ``backlinks``: the file is a note of an Obsidian vault (ingest.readers.read_source)."""
+    src = read_source(path, max_bytes, backlinks=backlinks)
     parsed = parse_text(path.name, src.text, src.sha256, src.fmt)
     if not parsed.chunks:
         raise DocumentError(f"{path.name} has no usable text after parsing.", path=str(path))
     return parsed
 
 
-def expand_paths(paths: list[Path]) -> tuple[list[Path], list[Path]]:
-    """(files to read, files of an unsupported type found in folders). Directories expand
-    (recursively, sorted); hidden files are skipped; a file named twice is read once. A file named
-    directly is always read, so an unsupported one gets its own error."""
+def expand_paths(paths: list[Path]) -> tuple[list[Path], list[Path], dict[Path, list[str]]]:
+    """(files to read, files of an unsupported type found in folders, the backlinks of every
+    Obsidian vault note by resolved path). Directories expand (recursively, sorted); hidden files
+    are skipped; a file named twice is read once. A file named directly is always read, so an
+    unsupported one gets its own error. A vault's notes are the ones its reader accepts."""
     out: list[Path] = []
     unsupported: list[Path] = []
+    vaults: dict[Path, dict[Path, list[str]]] = {}
     for p in paths:
+        root = vault_root(p) if p.is_dir() or p.suffix.lower() == ".md" else None
+        if root is not None and root not in vaults:
+            vaults[root] = vault_notes(root)
+        notes = vaults[root] if root is not None else {}
         if p.is_dir():
             for f in sorted(p.rglob("*")):
                 if not f.is_file() or any(part.startswith(".") for part in f.relative_to(p).parts):
                     continue
+                if root is not None and f.suffix.lower() == ".md" and f.resolve() not in notes:
+                    continue  # the vault reader refused it (a hard link, a link out of the vault)
                 (out if f.suffix.lower() in SUFFIXES else unsupported).append(f)
         else:
             out.append(p)
     unique: dict[Path, Path] = {}
     for p in out:  # the same file named twice (a file and its folder) is parsed once
         unique.setdefault(p.resolve(), p)
-    return list(unique.values()), unsupported
+    backlinks = {k: v for notes in vaults.values() for k, v in notes.items()}
+    return list(unique.values()), unsupported, backlinks
 
 
 def skipped(unsupported: list[Path]) -> list[DocumentError]:
@@ -288,14 +298,14 @@ def parse_paths(paths: list[Path], max_bytes: int = MAX_BYTES, *,
     from tqdm import tqdm
 
     docs: list[ParsedDocument] = []
-    files, unsupported = expand_paths(paths)
+    files, unsupported, backlinks = expand_paths(paths)
     errors: list[DocumentError] = skipped(unsupported)
     sizes = [f.stat().st_size if f.is_file() else 0 for f in files]
     with tqdm(total=sum(sizes) / 1e6, desc="parsing", unit="MB", bar_format="{l_bar}{bar}| {n:.1f}/{total:.1f} MB "
               "[{elapsed}<{remaining}]", delay=1.0, disable=not progress) as bar:  # delay: a quick no-op run prints nothing
         for path, size in zip(files, sizes, strict=True):
             try:
-                docs.append(parse_document(path, max_bytes))
+                docs.append(parse_document(path, max_bytes, backlinks=backlinks.get(path.resolve())))
             except DocumentError as err:
                 errors.append(err)
             bar.update(size / 1e6)

@@ -2,7 +2,11 @@
 .ipynb (markdown cells as-is, code cells as ```python fences), and through llama-index's file
 readers (``llama-index-readers-file``) .docx (``DocxReader``) and .epub (``EpubReader``, chapters as
 Markdown); .html is converted to Markdown with html2text, the converter ``EpubReader`` uses, so its
-headings reach the structure parser (``HTMLTagReader`` flattens them). Anything unreadable raises
+headings reach the structure parser (``HTMLTagReader`` flattens them). A folder holding ``.obsidian/``
+is an Obsidian vault: ``ObsidianReader`` (``llama-index-readers-obsidian``) walks it (hidden folders,
+hard links and files outside the vault skipped) and gives each note's backlinks; the note's own
+Markdown goes to the structure parser with its wiki-links as words ('[[GQA|grouped-query attention]]'
+-> 'grouped-query attention (GQA)') and a closing 'Linked from: …' line. Anything unreadable raises
 DocumentError with the path and a sentence saying why; nothing is guessed silently.
 
 Offsets used downstream point into ``Source.text`` (newlines normalised to '\\n', Unicode NFC).
@@ -12,8 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from tutor.errors import DocumentError
@@ -130,8 +136,53 @@ def _reader_text(path: Path, raw: bytes) -> str:
                             f"{err}).", path=str(path), hint="Open and save it again, or export it as .md.") from err
 
 
-def read_source(path: Path, max_bytes: int = MAX_BYTES) -> Source:
-    """Read ``path``; raises DocumentError for a missing, empty, oversized or unreadable file."""
+VAULT_MARK = ".obsidian"
+_WIKILINK = re.compile(r"(!?)\[\[([^\]|#]*)(?:#([^\]|]*))?(?:\|([^\]]*))?\]\]")
+
+
+def vault_root(path: Path) -> Path | None:
+    """The Obsidian vault ``path`` is in (the nearest folder holding ``.obsidian/``), else None."""
+    return _vault_root(path.resolve() if path.is_dir() else path.resolve().parent)
+
+
+@lru_cache(maxsize=256)
+def _vault_root(folder: Path) -> Path | None:
+    for d in (folder, *folder.parents):
+        if (d / VAULT_MARK).is_dir():
+            return d
+    return None
+
+
+def render_wikilinks(text: str) -> str:
+    """Obsidian links as the words they stand for: '[[GQA|grouped-query attention]]' ->
+    'grouped-query attention (GQA)', '[[KV#Память]]' -> 'KV › Память', '![[chart.png]]' -> ''."""
+    def one(m: re.Match[str]) -> str:
+        embed, target, heading, alias = m.group(1), (m.group(2) or "").strip(), m.group(3), m.group(4)
+        if embed:
+            return ""
+        name = " › ".join(x for x in (target, (heading or "").strip()) if x)
+        return f"{alias.strip()} ({name})" if alias and alias.strip() != name else name
+    return _WIKILINK.sub(one, text)
+
+
+def vault_notes(root: Path) -> dict[Path, list[str]]:
+    """Each Markdown note of the vault at ``root`` -> the notes linking to it, from the wiki-links
+    ``ObsidianReader`` finds (a link to a heading, '[[Note#Part]]', counts for the note)."""
+    from llama_index.readers.obsidian import ObsidianReader
+
+    notes: dict[Path, str] = {}
+    linked_from: dict[str, set[str]] = {}
+    for d in ObsidianReader(str(root)).load_data():
+        name = d.metadata["note_name"]
+        notes[(Path(d.metadata["folder_path"]) / d.metadata["file_name"]).resolve()] = name
+        for target in d.metadata.get("wikilinks") or []:
+            linked_from.setdefault(target.split("#")[0].strip(), set()).add(name)
+    return {path: sorted(linked_from.get(name, set()) - {name}) for path, name in sorted(notes.items())}
+
+
+def read_source(path: Path, max_bytes: int = MAX_BYTES, *, backlinks: list[str] | None = None) -> Source:
+    """Read ``path``; raises DocumentError for a missing, empty, oversized or unreadable file.
+    ``backlinks`` (not None): ``path`` is a note of an Obsidian vault, linked from these notes."""
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise DocumentError(f"{path.name}: unsupported file type '{suffix or 'none'}'.", path=str(path),
@@ -153,6 +204,8 @@ def read_source(path: Path, max_bytes: int = MAX_BYTES) -> Source:
         text, fmt = _reader_text(path, raw), "html" if suffix == ".htm" else suffix[1:]
     else:
         text, fmt = _decode(raw, path), "markdown" if suffix in {".md", ".markdown"} else "text"
+    if backlinks is not None:
+        text = render_wikilinks(text).rstrip() + (f"\n\nLinked from: {', '.join(backlinks)}." if backlinks else "")
     text = normalise(text)
     if not text.strip():
         raise DocumentError(f"{path.name} contains no text.", path=str(path))

@@ -221,3 +221,30 @@ def test_docx_epub_html_keep_the_question_and_its_answer(name: str) -> None:
     assert "GPTQ и AWQ" in doc.text
     if name != "notes.docx":  # Word headings reach docx2txt as plain lines; HTML and EPUB keep them
         assert item.level == "basic" and "# Квантизация" in doc.text
+
+
+def test_obsidian_vault_notes_keep_structure_and_wiki_links_as_words(tmp_path: Path) -> None:
+    """A folder with .obsidian/ is walked by llama-index's ObsidianReader: each note keeps its Q/A
+    structure, its wiki-links read as words and it says which notes link to it."""
+    import shutil
+
+    vault = tmp_path / "vault"
+    shutil.copytree(FORMATS / "vault", vault)
+    outside = tmp_path / "outside.md"
+    outside.write_text("# Secret\n\nNot part of the vault.\n", encoding="utf-8")
+    (vault / "linked.md").symlink_to(outside)  # a link out of the vault is refused by the reader
+    (vault / "deck.pptx").write_bytes(b"x")
+    docs, errors = parse_paths([vault])
+    by_name = {d.doc: d for d in docs}
+    assert sorted(by_name) == ["KV cache.md", "Квантизация.md"]
+    quant = by_name["Квантизация.md"]
+    assert [i.question for i in quant.items] == ["Зачем нужна квантизация?"]
+    assert quant.items[0].level == "basic" and quant.items[0].topic == "Quantization"
+    assert "в заметке про KV-cache (KV cache)." in quant.text and "[[" not in quant.text and "png" not in quant.text
+    assert quant.text.endswith("Linked from: KV cache.")
+    kv = by_name["KV cache.md"]
+    assert "Квантизация › Basic KV-cache до INT8" in kv.text and kv.text.endswith("Linked from: Квантизация.")
+    assert [str(e) for e in errors] and ".pptx" in str(errors[0])
+    # one note named on its own is still a vault note
+    alone = parse_document(vault / "Inference" / "KV cache.md", backlinks=["Квантизация"])
+    assert alone.text == kv.text
