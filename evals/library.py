@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from tutor.notes import sentences
+from tutor.types import Chunk
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 LAYOUTS = ("facts", "paragraphs", "markdown", "qa", "ipynb", "pdf")
@@ -104,3 +105,21 @@ def units_for_bytes(layout: str, target_bytes: int, seed: int = 0) -> int:
     sample = render("facts" if layout == "pdf" else layout, 200, seed)
     size = len((json.dumps(sample, ensure_ascii=False) if isinstance(sample, dict) else sample).encode("utf-8"))
     return max(1, round(200 * target_bytes / max(1, size)))
+
+
+def library_chunks(n: int, folder: Path, corpus: Path = CORPUS) -> list[Chunk]:
+    """At least ``n`` distinct chunks, real parses: the seed corpus first, then synthetic notes in
+    every layout but PDF (150 units each, written under ``folder``), cut to ``n``."""
+    from ingest.parse import parse_paths
+
+    docs, _ = parse_paths([corpus])
+    chunks = [c for d in docs for c in d.chunks]
+    seed = 0
+    while len(chunks) < n:
+        for layout in (x for x in LAYOUTS if x != "pdf"):
+            path = write_layout(folder / f"s{seed}", layout, 150, seed=seed)
+            d, _ = parse_paths([path])
+            chunks += [c for doc in d for c in doc.chunks]
+        seed += 1
+    unique = {c.chunk_id: c for c in chunks}
+    return list(unique.values())[:n]

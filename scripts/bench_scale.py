@@ -33,8 +33,7 @@ sys.path.insert(0, str(REPO))
 
 import numpy as np  # noqa: E402
 
-from evals.library import LAYOUTS, write_layout  # noqa: E402
-from ingest.parse import parse_paths  # noqa: E402
+from evals.library import library_chunks  # noqa: E402
 from ingest.sparse import SparseEncoder  # noqa: E402
 from tutor.settings import Settings  # noqa: E402
 from tutor.store import open_store  # noqa: E402
@@ -46,21 +45,6 @@ QUERIES = [
     "что такое continuous batching", "mixture of experts load balancing loss", "квантизация GPTQ AWQ",
     "prompt injection defenses", "temperature top-p sampling", "DPO vs RLHF",
 ]
-
-
-def library_chunks(n: int, folder: Path) -> list[Chunk]:
-    """At least ``n`` chunks: the seed corpus, then synthetic notes in every layout but PDF."""
-    docs, _ = parse_paths([REPO / "corpus"])
-    chunks = [c for d in docs for c in d.chunks]
-    seed = 0
-    while len(chunks) < n:
-        for layout in (x for x in LAYOUTS if x != "pdf"):
-            path = write_layout(folder / f"s{seed}", layout, 150, seed=seed)
-            d, _ = parse_paths([path])
-            chunks += [c for doc in d for c in doc.chunks]
-        seed += 1
-    unique = {c.chunk_id: c for c in chunks}
-    return list(unique.values())[:n]
 
 
 def embed_rate(chunks: list[Chunk]) -> float:
