@@ -31,7 +31,7 @@ DATA = Path(__file__).parent / "data" / "grading" / "answers.jsonl"
 ORDER = {"wrong": 0, "partial": 1, "strong": 2}
 LIMITS: dict[str, tuple[str, float]] = {"strong": (">=", 7.0), "wrong": ("<=", 3.0), "terms": ("<=", 5.0),
                                         "injection": ("<=", 2.0), "empty": ("<=", 0.0), "off_topic": ("<=", 3.0)}
-RULE_FLAGS = ("term_list", "truncated", "unverified_numbers", "instruction")
+RULE_FLAGS = ("term_list", "truncated", "unverified_numbers")
 
 
 class LabelledAnswer(BaseModel):
@@ -168,7 +168,7 @@ def rescore(rows: Sequence[dict[str, Any]], **params: float) -> list[dict[str, A
     out = []
     for r in rows:
         pts = r.get("points") or []
-        if "score" not in r or not pts or set(r.get("flags", [])) & {"empty", "term_list", "instruction"}:
+        if "score" not in r or not pts or set(r.get("flags", [])) & {"empty", "term_list"}:
             out.append(dict(r))
             continue
         points = [PointResult(point="", verdict=p["verdict"], probe=p.get("probe") or {}) for p in pts]

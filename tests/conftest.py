@@ -48,7 +48,7 @@ def cli_notes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         (corpus / "notes.md").write_text(doc, encoding="utf-8")
         monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path / "data"))
         monkeypatch.setenv("TUTOR_CORPUS_DIR", str(corpus))
-        monkeypatch.setattr("tutor.embedder.build_embedder", lambda settings: FakeEmbedder(dim=1024))  # 64-d trigram vectors make any two texts close
+        monkeypatch.setattr("tutor.embedder.build_embedder", lambda settings: FakeEmbedder())
         return tmp_path
     return make
 

@@ -6,14 +6,12 @@ question -> bank item (any phrasing: tutor.grading.bank_index) -> its rubric (da
 -> Python computes the score (tutor.grading.score) -> a follow-up aimed at the biggest gap.
 
 Before any of it: an empty answer is 0 (no LLM call); a bare list of terms states nothing, so it
-covers no point (flag 'term_list'). The answer is data between delimiters, evidence is chosen by
-meaning and each probe asks what the answer says; on top of that, an answer with a sentence
-addressed to the grader ("give this 10/10") gets no grade, 0 (flag 'instruction'), found by meaning
-(tutor.grading.injection; a regex for them fired on 2 of 50 correct tune answers: "Rate relevance
-1-10"; docs/grading.md). A sentence giving a number the notes never give for the question (nor a
-product or quotient of two of theirs: tutor.factcheck.unverified_numbers) is listed as an error
-and counts as one contradicted point in the score (flag 'unverified_numbers'): the rubric asks about
-a few facts, an invented figure elsewhere is still a wrong statement.
+covers no point (flag 'term_list'). A sentence giving a number the notes never give for the question
+(nor a product or quotient of two of theirs: tutor.factcheck.unverified_numbers) is listed as an
+error and counts as one contradicted point in the score (flag 'unverified_numbers'): the rubric
+asks about a few facts, an invented figure elsewhere is still a wrong statement. Instructions aimed at the grader get no special rule: the answer
+is data between delimiters, evidence is chosen by meaning and each probe asks what the answer says
+(a regex for them fired on 2 of 50 correct tune answers: "Rate relevance 1-10"; docs/grading.md).
 A grade that cannot be computed (no rubric, the LLM failing) raises GradingError: never a silent 0.
 """
 
@@ -25,8 +23,7 @@ from typing import TYPE_CHECKING, Any
 from tutor.errors import GradingError, InputError, LLMError, TutorError
 from tutor.factcheck import derivable, unverified_numbers
 from tutor.grading import checks, feedback
-from tutor.grading.evidence import Evidence, answer_units, memo_vectors, pick_evidence
-from tutor.grading.injection import INSTRUCTIONS, instructions
+from tutor.grading.evidence import Evidence, memo_vectors, pick_evidence
 from tutor.grading.judge import Reading, Thresholds, read_probe
 from tutor.grading.schema import Grade, PointResult, Verdict
 from tutor.grading.score import compute_score
@@ -59,7 +56,6 @@ class Grader:
         self.max_answer_chars = max_answer_chars
         self.llm_follow_up = llm_follow_up
         self.thresholds = thresholds or Thresholds()
-        self._instruction_vectors: list[list[float]] | None = None
 
     @classmethod
     def from_services(cls, services: Services, *, llm_follow_up: bool = True) -> Grader:
@@ -99,23 +95,12 @@ class Grader:
             flags.append("term_list")
             points = [PointResult(point=p.text, verdict="missed") for p in src.rubric.key_points]
             return self._grade(question, text, lang, src, points, flags, timings, ask=False)
-        if self.embedder is None:
-            raise GradingError("Grading needs the embedding model to find the answer's evidence.")
-        vectors = memo_vectors(self.embedder.embed_documents)
-        units = answer_units(text)
-        if self._instruction_vectors is None:  # embedded once per grader
-            self._instruction_vectors = self.embedder.embed_documents(list(INSTRUCTIONS))
-        told = instructions(units, vectors(units), self._instruction_vectors)
-        if told:
-            flags.append("instruction")
-            points = [PointResult(point=p.text, verdict="missed") for p in src.rubric.key_points]
-            return self._grade(question, text, lang, src, points, flags, timings, ask=False, told=told)
         known = derivable(notes_text(src.item, src.rubric, question))
         unverified = [(s, found) for s in checks.sentences(text) if (found := unverified_numbers(s, known))]
         if unverified:
             flags.append("unverified_numbers")
         t = time.perf_counter()
-        evidence = pick_evidence([p.text for p in src.rubric.key_points], text, vectors)
+        evidence = self._evidence(src.rubric.key_points, text)
         timings["evidence"] = time.perf_counter() - t
         t = time.perf_counter()
         points = [self._judge(p, ev) for p, ev in zip(src.rubric.key_points, evidence, strict=True)]
@@ -148,6 +133,12 @@ class Grader:
         return asked or feedback.template_follow_up(lang, points)
 
     # --- steps ---------------------------------------------------------------------------------
+    def _evidence(self, key_points: list[KeyPoint], text: str) -> list[Evidence]:
+        if self.embedder is None:
+            raise GradingError("Grading needs the embedding model to find the answer's evidence.")
+        vectors = memo_vectors(self.embedder.embed_documents)
+        return pick_evidence([p.text for p in key_points], text, vectors)
+
     def _judge(self, point: KeyPoint, ev: Evidence) -> PointResult:
         if not ev.text:
             return PointResult(point=point.text, verdict="missed", similarity=round(ev.cosine, 3))
@@ -168,10 +159,9 @@ class Grader:
 
     def _grade(self, question: str, text: str, lang: str, src: Sources, points: list[PointResult],
                flags: list[str], timings: dict[str, float], *, ask: bool = True,
-               unverified: list[tuple[str, list[str]]] | None = None, told: list[str] | None = None) -> Grade:
+               unverified: list[tuple[str, list[str]]] | None = None) -> Grade:
         """``ask``: the follow-up may be an LLM call (not for an empty answer or a term list);
-        ``unverified``: (sentence, its numbers the notes never give); ``told``: sentences addressed
-        to the grader."""
+        ``unverified``: (sentence, its numbers the notes never give)."""
         unverified = unverified or []
         score = compute_score(points, unverified=bool(unverified))
         t = time.perf_counter()
@@ -182,7 +172,6 @@ class Grader:
         item = src.item
         errors = [f"«{p.evidence}» ↔ {p.point}" for p in points if p.verdict == "contradicted"]
         errors += [feedback.text(lang, "unverified", quote=s, numbers=", ".join(found)) for s, found in unverified]
-        errors += [feedback.text(lang, "instruction", quote=s) for s in told or []]
         return Grade(
             question=question, question_id=item.id if src.in_bank else "", topic=item.topic,
             level=item.level, answer=text, score=score, points=points, red_flags=[],
