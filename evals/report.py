@@ -15,8 +15,13 @@ from pydantic import BaseModel, Field
 from evals.results import SuiteResult
 from tutor.errors import NotFoundError
 
-# Metrics where lower is better (latencies, durations, score spread); everything else is higher-better.
-LOWER_IS_BETTER = ("_s", "repeat_stdev", "mean_score.wrong")
+# Metrics never flagged: timings (shared CPU noise), counts of what a rule or check did, the judge's
+# own agreement figures and partial answers' scores (no better direction). Lower is better for the
+# rest of LOWER_IS_BETTER; everything else is higher-better.
+NEUTRAL_ENDS = ("_s", "seconds", "_p50", "_max")
+NEUTRAL = (".rule.", ".removed.", ".claims", ".judge.", "mean.partial", "style.partial/", "not_in_notes")
+LOWER_IS_BETTER = ("repeat_stdev", ".failed", ".contradicted", ".contradicted_cited", "mean.wrong",
+                   "style.wrong/", "style.injection/", "style.terms/", "style.off_topic/", "style.empty/")
 REGRESSION_TOLERANCE = 0.02
 
 
@@ -51,22 +56,25 @@ def new_report_id(now: datetime | None = None) -> str:
     return (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
 
 
-def lower_is_better(name: str) -> bool:
-    return name.endswith(LOWER_IS_BETTER)
+def direction(name: str) -> int:
+    """+1 higher is better, -1 lower is better, 0 never flagged:
+    'grading.test.pair_order' -> 1, 'grading.test.style.wrong/swapped' -> -1, 'x.latency_s' -> 0."""
+    if name.endswith(NEUTRAL_ENDS) or any(part in name for part in NEUTRAL):
+        return 0
+    return -1 if any(part in name for part in LOWER_IS_BETTER) else 1
 
 
 def compute_delta(current: dict[str, float | None], previous: dict[str, float | None],
                   tolerance: float = REGRESSION_TOLERANCE) -> list[MetricDelta]:
-    """Per metric change; a quality metric dropping by more than ``tolerance`` (absolute) is a
-    regression. Latencies and durations are reported but never flagged (shared CPU noise)."""
+    """Per metric change; a quality metric moving the wrong way (``direction``) by more than
+    ``tolerance`` (absolute) is a regression. Timings and counts are reported, never flagged."""
     out = []
     for name in sorted(set(current) | set(previous)):
         cur, prev = current.get(name), previous.get(name)
         change = cur - prev if cur is not None and prev is not None else None
         regression = False
-        if change is not None and not name.endswith("_s"):
-            worse = change if lower_is_better(name) else -change
-            regression = worse > tolerance
+        if change is not None and direction(name):
+            regression = -direction(name) * change > tolerance
         out.append(MetricDelta(name=name, previous=prev, current=cur, change=change,
                                regression=regression))
     return out

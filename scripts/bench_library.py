@@ -123,16 +123,18 @@ def app_child(data_dir: str) -> None:
         grade = Grader.from_services(services).grade(QUESTION, ANSWER)
         out["grade_s"] = time.perf_counter() - t
         out["grade_score"] = grade.score
-        out["rss_app_mb"] = _hwm(os.getpid())
-        out["rss_engine_mb"] = sum(_hwm(p) for p in _children(os.getpid()))
+        out["rss_app_mb"] = _mem(os.getpid(), "VmRSS")
+        out["rss_engine_mb"] = sum(_mem(p, "VmRSS") for p in _children(os.getpid()))
+        out["peak_app_mb"] = _mem(os.getpid(), "VmHWM")
+        out["peak_engine_mb"] = sum(_mem(p, "VmHWM") for p in _children(os.getpid()))
     print("RESULT " + json.dumps(out), flush=True)
 
 
-def _hwm(pid: int) -> float:
-    """Peak resident memory of ``pid`` in MB (VmHWM)."""
+def _mem(pid: int, field: str) -> float:
+    """Resident memory of ``pid`` in MB: now (VmRSS) or at its peak (VmHWM)."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
@@ -176,16 +178,18 @@ def main() -> None:
         print(f"seed ingested in {time.perf_counter() - t:.0f} s: {services.store.count()} chunks")
         base = quality(services)
         print("seed alone:     " + "  ".join(f"{k} {v:.3f}" for k, v in base.items()), flush=True)
-        seed_ids = {c.chunk_id for c in library_chunks(0, work / "lib")}
+        seed_ids = {i for _, ids in services.store.manifest().values() for i in ids}
         pool = [c for c in library_chunks(args.distractors + len(seed_ids), work / "lib") if c.chunk_id not in seed_ids]
         pool = pool[:args.distractors]
         vecs = distractor_vectors(pool, args.encoder, services)
         sparse = SparseEncoder()
         store = services.store
+        collection = store.target()
         t = time.perf_counter()
         for i in range(0, len(pool), 256):
             part = pool[i:i + 256]
-            store.upsert(part, vecs[i:i + 256].tolist(), [sparse.encode_document(c.text) for c in part], doc_sha={})
+            store.upsert(part, vecs[i:i + 256].tolist(), [sparse.encode_document(c.text) for c in part], doc_sha={},
+                         collection=collection)
         print(f"{len(pool)} distractors written in {time.perf_counter() - t:.0f} s: {store.count()} chunks", flush=True)
         mixed = quality(services)
         print("seed + library: " + "  ".join(f"{k} {v:.3f}" for k, v in mixed.items()), flush=True)
@@ -198,7 +202,8 @@ def main() -> None:
         raise SystemExit("the app child failed")
     app = json.loads(line[7:])
     print("app on the library: " + "  ".join(f"{k} {v:.1f}" for k, v in app.items()))
-    print(f"app RSS (app + LLM engine): {app['rss_app_mb'] + app['rss_engine_mb']:.0f} MB")
+    print(f"app RSS (app + LLM engine): now {app['rss_app_mb'] + app['rss_engine_mb']:.0f} MB, "
+          f"peak {app['peak_app_mb'] + app['peak_engine_mb']:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -181,6 +181,21 @@ def test_delta_flags_regressions_only_on_quality():
     assert d["g.repeat_stdev"].regression
 
 
+def test_delta_knows_which_way_each_grading_and_answer_figure_should_move():
+    from evals.report import direction
+
+    now = {"grading.test.mean.wrong": 1.8, "grading.test.style.wrong/wrong_numbers": 1.9,
+           "grading.test.strong_ge7": 0.84, "grading.test.median_seconds": 11.4,
+           "grading.test.rule.unverified_numbers.fired": 31.0, "answers.test.contradicted": 0.2}
+    before = {"grading.test.mean.wrong": 3.0, "grading.test.style.wrong/wrong_numbers": 5.1,
+              "grading.test.strong_ge7": 0.85, "grading.test.median_seconds": 12.4,
+              "grading.test.rule.unverified_numbers.fired": 0.0, "answers.test.contradicted": 0.1}
+    flagged = {x.name for x in compute_delta(now, before) if x.regression}
+    assert flagged == {"answers.test.contradicted"}  # strong_ge7 fell 0.01: within the tolerance
+    assert direction("grading.test.pair_order") == 1 and direction("answers.test.failed") == -1
+    assert direction("grading.test.mean.partial") == 0 and direction("answers.test.notes_p50") == 0
+
+
 def test_report_html_escapes_and_lists(tmp_path: Path):
     res = SuiteResult(suite="answers", metrics={"<script>x</script>": 0.5}, notes=["<b>note</b>"])
     rep = Report(id="20260101-000000", path=tmp_path / "20260101-000000", created="t", suite="answers",
