@@ -41,14 +41,17 @@ ANSWER = ("GQA делит одну пару K/V-голов между групп
           "в n_heads / n_kv_heads раз, а качество почти как у MHA.")
 
 
-def quality(services: object) -> dict[str, float]:
+def quality(services: object, ranks: dict[str, list[int]] | None = None) -> dict[str, float]:
+    """Hit@5, MRR@5 and search p50 of the held-out paraphrases; ``ranks`` gets each one's relevance list."""
     from evals.golden import load_paraphrases
     from evals.run_retrieval import run_retrieval
 
     res = run_retrieval(services.retriever, load_paraphrases(), [], k=5, modes=("hybrid",))  # type: ignore[attr-defined]
-    m = res.metrics
+    if ranks is not None:
+        ranks.update({r["id"]: r["rels"] for r in res.rows})
+    m = {k: float(v or 0.0) for k, v in res.metrics.items()}
     return {"hit@5": m["retrieval.paraphrase.hybrid.hit@5"], "mrr@5": m["retrieval.paraphrase.hybrid.mrr@5"],
-            "search_p50_ms": 1000 * m["retrieval.paraphrase.hybrid.latency_s"]}
+            "search_mean_ms": 1000 * m["retrieval.paraphrase.hybrid.latency_s"]}
 
 
 def distractor_vectors(chunks: list, encoder: str, services: object) -> np.ndarray:
@@ -90,6 +93,21 @@ def distractor_vectors(chunks: list, encoder: str, services: object) -> np.ndarr
                 print(f"  {done}/{len(todo)}  {rate:.1f} chunks/s  ~{(len(todo) - done) / rate / 60:.0f} min left",
                       flush=True)
     return np.stack([cached[c.chunk_id] for c in chunks])
+
+
+def show_losses(services: object, before: dict[str, list[int]], after: dict[str, list[int]]) -> None:
+    """For each paraphrase whose first relevant hit moved down: the query, its fact and the top hits."""
+    from evals.golden import load_paraphrases
+
+    def first(rels: list[int]) -> int:
+        return next((i for i, r in enumerate(rels) if r), 99)
+
+    for p in load_paraphrases():
+        if first(after[p.id]) <= first(before[p.id]):
+            continue
+        print(f"\n{p.id}: {p.q!r}  fact {p.fact!r}  rank {first(before[p.id]) + 1} -> {first(after[p.id]) + 1}")
+        for h in services.retriever.search(p.q, k=3):  # type: ignore[attr-defined]
+            print(f"   {h.chunk.doc[:28]:<28} {' '.join(h.chunk.text.split())[:150]}")
 
 
 def app_child(data_dir: str) -> None:
@@ -158,6 +176,8 @@ def main() -> None:
     ap.add_argument("--distractors", type=int, default=20000)
     ap.add_argument("--encoder", choices=("int8", "default"), default="int8")
     ap.add_argument("--keep", type=Path, help="build the library in this folder and keep it")
+    ap.add_argument("--show", action="store_true", help="print what outranks the seed where a paraphrase lost rank")
+    ap.add_argument("--no-app", action="store_true", help="skip the app measurements")
     ap.add_argument("--app-child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.app_child:
@@ -176,7 +196,8 @@ def main() -> None:
         t = time.perf_counter()
         ingest_paths(services, [REPO / "corpus"])
         print(f"seed ingested in {time.perf_counter() - t:.0f} s: {services.store.count()} chunks")
-        base = quality(services)
+        before: dict[str, list[int]] = {}
+        base = quality(services, before)
         print("seed alone:     " + "  ".join(f"{k} {v:.3f}" for k, v in base.items()), flush=True)
         seed_ids = {i for _, ids in services.store.manifest().values() for i in ids}
         pool = [c for c in library_chunks(args.distractors + len(seed_ids), work / "lib") if c.chunk_id not in seed_ids]
@@ -191,9 +212,14 @@ def main() -> None:
             store.upsert(part, vecs[i:i + 256].tolist(), [sparse.encode_document(c.text) for c in part], doc_sha={},
                          collection=collection)
         print(f"{len(pool)} distractors written in {time.perf_counter() - t:.0f} s: {store.count()} chunks", flush=True)
-        mixed = quality(services)
+        after: dict[str, list[int]] = {}
+        mixed = quality(services, after)
         print("seed + library: " + "  ".join(f"{k} {v:.3f}" for k, v in mixed.items()), flush=True)
         print(f"MRR@5 change: {mixed['mrr@5'] - base['mrr@5']:+.3f}  hit@5 change: {mixed['hit@5'] - base['hit@5']:+.3f}")
+        if args.show:
+            show_losses(services, before, after)
+    if args.no_app:
+        return
     child = subprocess.run([sys.executable, __file__, "--app-child", str(settings.data_dir)],
                            capture_output=True, text=True, check=False)
     line = next((x for x in child.stdout.splitlines() if x.startswith("RESULT ")), None)
