@@ -14,12 +14,13 @@ Offsets used downstream point into ``Source.text`` (newlines normalised to '\\n'
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from tutor.errors import DocumentError
@@ -142,15 +143,8 @@ _WIKILINK = re.compile(r"(!?)\[\[([^\]|#]*)(?:#([^\]|]*))?(?:\|([^\]]*))?\]\]")
 
 def vault_root(path: Path) -> Path | None:
     """The Obsidian vault ``path`` is in (the nearest folder holding ``.obsidian/``), else None."""
-    return _vault_root(path.resolve() if path.is_dir() else path.resolve().parent)
-
-
-@lru_cache(maxsize=256)
-def _vault_root(folder: Path) -> Path | None:
-    for d in (folder, *folder.parents):
-        if (d / VAULT_MARK).is_dir():
-            return d
-    return None
+    folder = path.resolve() if path.is_dir() else path.resolve().parent
+    return next((d for d in (folder, *folder.parents) if (d / VAULT_MARK).is_dir()), None)
 
 
 def render_wikilinks(text: str) -> str:
@@ -172,7 +166,9 @@ def vault_notes(root: Path) -> dict[Path, list[str]]:
 
     notes: dict[Path, str] = {}
     linked_from: dict[str, set[str]] = {}
-    for d in ObsidianReader(str(root)).load_data():
+    with contextlib.redirect_stdout(sys.stderr):  # the reader print()s its skip warnings
+        docs = ObsidianReader(str(root)).load_data()
+    for d in docs:
         name = d.metadata["note_name"]
         notes[(Path(d.metadata["folder_path"]) / d.metadata["file_name"]).resolve()] = name
         for target in d.metadata.get("wikilinks") or []:

@@ -87,8 +87,9 @@ def distractor_vectors(chunks: list, encoder: str, services: object) -> np.ndarr
             for i in range(0, len(todo), 256):
                 batch = todo[i:i + 256]
                 cached.update(zip((c.chunk_id for c in batch), encode([c.text for c in batch]), strict=True))
-                np.savez(path, ids=np.array(list(cached)), vecs=np.stack(list(cached.values())))
                 done = i + len(batch)
+                if done % 2048 == 0 or done == len(todo):  # a killed run keeps what it embedded
+                    np.savez(path, ids=np.array(list(cached)), vecs=np.stack(list(cached.values())))
                 rate = done / (time.perf_counter() - t)
                 print(f"  {done}/{len(todo)}  {rate:.1f} chunks/s  ~{(len(todo) - done) / rate / 60:.0f} min left",
                       flush=True)

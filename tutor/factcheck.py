@@ -15,6 +15,7 @@ can measure it on the test split (``tutor eval --suite answers`` reports what ea
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from typing import Literal
 
@@ -63,12 +64,13 @@ def derivable(notes: str) -> list[float]:
 
 
 def unverified_numbers(sentence: str, known: Sequence[float]) -> list[str]:
-    """Numbers of ``sentence`` (list markers aside) that are none of ``known`` (``derivable(notes)``)
+    """Numbers of ``sentence`` (list markers aside) that are none of ``known`` (``derivable(notes)``, sorted)
     within DERIVED_TOLERANCE: ('в 8x меньше памяти', derivable('~2x memory')) -> ['8']."""
     out = []
     for n in sorted(numbers(_LIST_HEAD.sub("", sentence))):
-        x = float(n)
-        if not any(abs(x - k) <= DERIVED_TOLERANCE * max(abs(k), 1e-9) for k in known):
+        x = float(n)  # only k in about [x / (1 + t), x / (1 - t)] can be within the tolerance
+        lo, hi = bisect_left(known, x / (1 + 2 * DERIVED_TOLERANCE)), bisect_right(known, x / (1 - 2 * DERIVED_TOLERANCE))
+        if not any(abs(x - k) <= DERIVED_TOLERANCE * max(abs(k), 1e-9) for k in known[lo:hi]):
             out.append(n)
     return out
 

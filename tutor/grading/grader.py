@@ -9,9 +9,10 @@ Before any of it: an empty answer is 0 (no LLM call); a bare list of terms state
 covers no point (flag 'term_list'). A sentence giving a number the notes never give for the question
 (nor a product or quotient of two of theirs: tutor.factcheck.unverified_numbers) is listed as an
 error and counts as one contradicted point in the score (flag 'unverified_numbers'): the rubric
-asks about a few facts, an invented figure elsewhere is still a wrong statement. Instructions aimed at the grader get no special rule: the answer
-is data between delimiters, evidence is chosen by meaning and each probe asks what the answer says
-(a regex for them fired on 2 of 50 correct tune answers: "Rate relevance 1-10"; docs/grading.md).
+asks about a few facts, an invented figure elsewhere is still a wrong statement. Instructions aimed
+at the grader get no special rule: the answer is data between delimiters, evidence is chosen by
+meaning and each probe asks what the answer says (a regex for them fired on 2 of 50 correct tune
+answers: "Rate relevance 1-10"; an embedding detector on 8 of 78 strong test answers; docs/grading.md).
 A grade that cannot be computed (no rubric, the LLM failing) raises GradingError: never a silent 0.
 """
 
