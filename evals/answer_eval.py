@@ -12,6 +12,7 @@ from evals.metrics import answers as am
 from evals.metrics import retrieval as rm
 from tutor.errors import LLMError
 from tutor.ports import Embedder
+from tutor.text.similarity import cosine
 
 LLM_METRICS = ("faithfulness", "answer_relevancy", "context_precision", "context_recall",
                "answer_correctness")
@@ -36,7 +37,7 @@ def embedding_metrics(case: EvalCase, embedder: Embedder) -> dict[str, am.Score]
     if case.answer.strip() and case.contexts:
         vecs = embedder.embed_documents([case.answer, *case.contexts])
         out["answer_context_similarity"] = am.Score(
-            value=max(max(0.0, am.cosine(vecs[0], v)) for v in vecs[1:]))
+            value=max(max(0.0, cosine(vecs[0], v)) for v in vecs[1:]))
     else:
         out["answer_context_similarity"] = am.Score.none("empty answer or no retrieved context")
     if case.answer.strip() and case.reference.strip():
@@ -69,7 +70,7 @@ def _correctness(judge: Judge, embedder: Embedder, case: EvalCase, answer_claims
     else:
         tp, fp, fn = 0, 0, len(reference_claims)
     a, r = embedder.embed_documents([case.answer, case.reference])
-    return am.answer_correctness(tp, fp, fn, max(0.0, am.cosine(a, r)))
+    return am.answer_correctness(tp, fp, fn, max(0.0, cosine(a, r)))
 
 
 class _Claims:

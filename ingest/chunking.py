@@ -15,8 +15,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.ids import chunk_id, detect_lang
+from ingest.ids import chunk_id
 from ingest.structure import Block, split_lines
+from tutor.text.language import detect_lang
 from tutor.types import Chunk, Kind, Level
 
 MAX_CHARS = 1600  # hard ceiling on chunk.text, header included

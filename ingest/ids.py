@@ -11,12 +11,10 @@ import unicodedata
 import uuid
 from functools import lru_cache
 
-from tutor.types import Lang, Level
+from tutor.types import Level
 
 NAMESPACE = uuid.UUID("6f1c3c2e-5a52-4a55-9d0e-7c1b1f0a2b11")
 
-_CYR = re.compile(r"[а-яё]", re.IGNORECASE)
-_LAT = re.compile(r"[a-z]", re.IGNORECASE)
 _LEVELS: dict[str, Level] = {"basic": "basic", "medium": "medium", "killer": "killer",
                              "базовый": "basic", "средний": "medium", "сложный": "killer"}
 
@@ -75,13 +73,6 @@ def chunk_id(doc: str, kind: str, text: str) -> str:
 def bank_id(question: str, topic: str) -> str:
     """Short stable id (12 hex) of the normalised question + topic."""
     return uuid.uuid5(NAMESPACE, f"q\x1f{normalise_text(topic)}\x1f{normalise_text(question)}").hex[:12]
-
-
-def detect_lang(text: str) -> Lang:
-    """'ru' when Cyrillic letters are at least 25% of all letters, else 'en'."""
-    cyr = len(_CYR.findall(text))
-    lat = len(_LAT.findall(text))
-    return "ru" if cyr and cyr >= 0.25 * (cyr + lat) else "en"
 
 
 def parse_level(title: str) -> Level | None:

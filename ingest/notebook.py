@@ -14,8 +14,8 @@ import ast
 import re
 from dataclasses import dataclass, field
 
-from ingest.ids import detect_lang
 from tutor.errors import DocumentError
+from tutor.text.language import detect_lang
 from tutor.types import Lang
 
 CELL_RE = re.compile(r"^In \[[^\]\n]*\]:[ \t]*$", re.MULTILINE)

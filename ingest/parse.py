@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from ingest import notebook
 from ingest.chunking import Context, Unit, pack_blocks, unit_chunks
-from ingest.ids import bank_id, chunk_id, detect_lang, parse_level, resolve_topic, strip_number
+from ingest.ids import bank_id, chunk_id, parse_level, resolve_topic, strip_number
 from ingest.readers import MAX_BYTES, SUFFIXES, read_source, vault_notes, vault_root
 from ingest.structure import (
     ANSWER_RE,
@@ -31,6 +31,7 @@ from ingest.structure import (
     split_lines,
 )
 from tutor.errors import DocumentError
+from tutor.text.language import detect_lang
 from tutor.types import BankItem, Chunk, Level
 
 _TOP_LIST = re.compile(r"\b(топ|top)[- ]?\d+", re.IGNORECASE)

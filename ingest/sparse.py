@@ -4,46 +4,17 @@ Documents get saturated, length-normalised term frequencies (the BM25 TF part); 
 per unique term. Qdrant applies the IDF part itself (sparse vector config ``modifier=IDF``), so the
 dot product in Qdrant is exactly BM25.
 
-    >>> terms("KV-cache в LLaMA и int8 квантизация")
-    ['kv-cache', 'kv', 'cach', 'llama', 'int8', 'квантизац']
+Terms come from the project's one tokenizer (``tutor.text.words.terms``: Snowball stems, compounds
+kept whole and split, stop-words dropped).
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
 
-import Stemmer  # PyStemmer: a small C extension, no model files
-
-# A token starts with a letter or digit and may contain inner '-', '.', '+', '/' (kv-cache, gpt-4o,
-# fp8, c++, top-p); trailing punctuation is stripped.
-_TOKEN = re.compile(r"[0-9a-zа-яё][0-9a-zа-яё_+]*(?:[-./][0-9a-zа-яё_+]+)*", re.IGNORECASE)
-_CYRILLIC = re.compile(r"[а-яё]")
-_LATIN = re.compile(r"[a-z]")
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-_STOPWORDS_EN_TEXT = (
-    "a an and are as at be been but by can could do does did for from had has have how i if in into is it "
-    "its just me more most my no not of on or our so such than that the their them then there these they "
-    "this those to too was we were what when where which while who whom why will with would you your "
-)
-STOPWORDS_EN = _words(_STOPWORDS_EN_TEXT)
-
-_STOPWORDS_RU_TEXT = (
-    "а без более бы был была были было быть в вам вас весь во вот все всего всех вы где да даже для до "
-    "его ее её если есть еще ещё же за здесь и из или им их к как какая какие какой когда кто ли либо "
-    "между меня мне может мы на над надо не него нее неё нет ни них но ну о об однако он она они оно от "
-    "очень по под при про с со так также такое такой там те тем то того тоже той только том ту ты у уже "
-    "хотя чего чей чем что чтобы чьё чья эта эти это этого этой этом этот я "
-)
-STOPWORDS_RU = _words(_STOPWORDS_RU_TEXT)
+from tutor.text.words import terms
 
 
 @dataclass(frozen=True)
@@ -52,50 +23,6 @@ class SparseVec:
 
     indices: list[int]
     values: list[float]
-
-
-@lru_cache(maxsize=2)
-def _stemmer(lang: str) -> Stemmer.Stemmer:
-    return Stemmer.Stemmer(lang)
-
-
-@lru_cache(maxsize=200_000)
-def _stem(word: str) -> str:
-    """Stem one lowercased word by its script; words with digits or mixed scripts stay as they are.
-
-    'квантизация' -> 'квантизац', 'caching' -> 'cach', 'int8' -> 'int8'
-    """
-    if any(ch.isdigit() for ch in word):
-        return word
-    cyr, lat = bool(_CYRILLIC.search(word)), bool(_LATIN.search(word))
-    if cyr and not lat:
-        return str(_stemmer("russian").stemWord(word))
-    if lat and not cyr:
-        return str(_stemmer("english").stemWord(word))
-    return word
-
-
-def _is_stop(word: str) -> bool:
-    return word in STOPWORDS_EN or word in STOPWORDS_RU
-
-
-def terms(text: str) -> list[str]:
-    """Stemmed terms in order. A compound ('kv-cache', 'top-p') is kept whole AND split into its
-    parts, so 'KV cache' and 'KV-cache' still match. Single characters and stopwords are dropped.
-
-    'Что такое KV-cache?' -> ['kv-cache', 'kv', 'cach']
-    """
-    out: list[str] = []
-    for raw in _TOKEN.findall(text.lower().replace("ё", "е")):
-        word = raw.strip("._+-/")
-        parts = [p for p in re.split(r"[-./]", word) if p]
-        if len(parts) > 1:
-            out.append(word)
-        for part in parts:
-            if len(part) < 2 and not part.isdigit() or _is_stop(part):
-                continue
-            out.append(_stem(part))
-    return out
 
 
 def term_id(term: str) -> int:

@@ -16,7 +16,7 @@ import pytest
 
 from tutor.answering import Tutor
 from tutor.conversation import Turn
-from tutor.language import detect_lang
+from tutor.text.language import detect_lang
 from tutor.types import Answer
 
 pytestmark = pytest.mark.slow

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ingest.chunking import MAX_CHARS, TABLE_MAX, split_span
-from ingest.ids import bank_id, detect_lang, normalise_text
+from ingest.ids import bank_id, normalise_text
 from ingest.parse import parse_text
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -90,5 +90,3 @@ def test_split_span_prefers_line_then_sentence_boundaries() -> None:
 
 def test_normal_forms() -> None:
     assert normalise_text("Что  такое RAG?") == "что такое rag"
-    assert detect_lang("Что такое KV cache и зачем он нужен?") == "ru"
-    assert detect_lang("What is KV cache? (кэш)") == "en"

@@ -9,7 +9,6 @@ from tutor.conversation import (
     needs_rewrite,
     trim_history,
 )
-from tutor.language import detect_lang
 
 HIST = [Turn(role="user", content="Что такое LoRA?"),
         Turn(role="assistant", content="LoRA добавляет low-rank адаптеры [1].")]
@@ -60,10 +59,3 @@ def test_history_from_messages_handles_gradio_parts_and_drops_system():
 def test_fallback_query_glues_the_last_user_question_to_the_follow_up():
     assert fallback_query("а почему?", HIST) == "Что такое LoRA? а почему?"
     assert fallback_query("а почему?", []) == "а почему?"
-
-
-@pytest.mark.parametrize(("text", "lang"), [("Что такое KV cache?", "ru"), ("What is GQA?", "en"),
-                                            ("Объясни RLHF, PPO, DPO", "ru"), ("", "ru"),
-                                            ("How does LoRA reduce memory?", "en"), ("а почему?", "ru")])
-def test_detect_lang(text, lang):
-    assert detect_lang(text) == lang

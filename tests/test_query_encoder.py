@@ -27,10 +27,10 @@ from tutor.query_artifact import (
     TOKENIZER_FILE,
     artifact_dir,
     artifact_state,
-    cosine,
     file_sizes,
 )
 from tutor.settings import Settings
+from tutor.text.similarity import cosine
 
 WORDS = ["query:", "kv", "cache", "lora", "rag", "int8", "why", "what", "is"]
 PROMPT = "query: "

@@ -6,7 +6,7 @@ import pytest
 
 from evals.golden import load_paraphrases
 from evals.metrics.retrieval import fact_relevance
-from tutor.query_artifact import cosine
+from tutor.text.similarity import cosine
 
 pytestmark = pytest.mark.slow
 

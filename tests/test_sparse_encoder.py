@@ -6,7 +6,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from ingest.sparse import SparseEncoder, term_id, terms
+from ingest.sparse import SparseEncoder, term_id
+from tutor.text.words import terms
 
 
 def test_terms_stem_by_script_and_drop_stopwords() -> None:

@@ -26,12 +26,13 @@ from tutor.crosscheck import names, shaped
 from tutor.errors import InputError, LLMOutputError
 from tutor.factcheck import CHECKS, Check, check_explanation
 from tutor.grading.bank_index import MATCH_MIN
-from tutor.language import detect_lang, phrase
+from tutor.language import phrase
 from tutor.notes import NotesPart, bank_text, extract, from_bank, sentences, squash, with_also
 from tutor.ports import ChatLLM, Message, Searcher
 from tutor.prompting import render
 from tutor.repetition import drop_repeats, looping
 from tutor.settings import Settings
+from tutor.text.language import detect_lang
 from tutor.types import Answer, BankItem, Chunk, Citation, Filters, Hit, Lang
 
 log = logging.getLogger(__name__)

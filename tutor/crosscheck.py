@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from tutor.language import detect_lang
+from tutor.text.language import detect_lang
 from tutor.types import Mixup
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")

@@ -6,13 +6,7 @@ Russian as soon as a fair share of its letters are Cyrillic.
 
 from __future__ import annotations
 
-import re
-
 from tutor.types import Lang
-
-_CYR = re.compile(r"[а-яё]", re.IGNORECASE)
-_LAT = re.compile(r"[a-z]", re.IGNORECASE)
-RU_SHARE = 0.3  # Cyrillic share of letters from which a text counts as Russian
 
 _PHRASES: dict[str, dict[Lang, str]] = {
     "not_covered": {
@@ -59,18 +53,6 @@ _PHRASES: dict[str, dict[Lang, str]] = {
     },
     "answer_in": {"ru": "Russian", "en": "English"},
 }
-
-
-def detect_lang(text: str) -> Lang:
-    """'Что такое KV cache?' -> 'ru'; 'What is GQA?' -> 'en'; '' -> 'ru' (the notes' language).
-
-    Russian when Cyrillic letters make up at least ``RU_SHARE`` of all letters.
-    """
-    cyr = len(_CYR.findall(text))
-    lat = len(_LAT.findall(text))
-    if cyr + lat == 0:
-        return "ru"
-    return "ru" if cyr / (cyr + lat) >= RU_SHARE else "en"
 
 
 def phrase(key: str, lang: Lang) -> str:

@@ -17,7 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from ingest.sparse import terms
+from tutor.text.words import terms
 from tutor.types import BankItem, Citation
 
 # A longer bank answer is cut at a sentence end (the whole text stays in the source card).

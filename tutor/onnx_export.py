@@ -31,9 +31,9 @@ from tutor.query_artifact import (
     RECIPE,
     TOKENIZER_FILE,
     QuantRecipe,
-    cosine,
     file_sizes,
 )
+from tutor.text.similarity import cosine
 
 log = logging.getLogger("tutor.onnx_export")
 EXPORT_SAMPLE = "task: search result | query: how does grouped-query attention shrink the KV cache?"

@@ -18,10 +18,10 @@ from tutor.query_artifact import (
     MODEL_FILE,
     PROBE_MIN_COSINE,
     TOKENIZER_FILE,
-    cosine,
     file_sizes,
     read_meta,
 )
+from tutor.text.similarity import cosine
 
 REBUILD_HINT = ("Delete the folder and run `tutor models fetch` to rebuild it, or set "
                 "TUTOR_EMBED_QUERY_BACKEND=torch.")

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -121,9 +119,3 @@ def artifact_state(folder: Path, source_sha256: str, recipe: QuantRecipe = RECIP
         return "stale", f"built with recipe {meta.get('recipe_id')}, current recipe is {recipe.id}"
     return "ready", f"recipe {recipe.id}"
 
-
-def cosine(a: Sequence[float], b: Sequence[float]) -> float:
-    dot = sum(x * y for x, y in zip(a, b, strict=True))
-    na = math.sqrt(sum(x * x for x in a))
-    nb = math.sqrt(sum(y * y for y in b))
-    return dot / (na * nb) if na and nb else 0.0

@@ -12,18 +12,12 @@ from typing import TYPE_CHECKING
 from ingest.sparse import SparseEncoder
 from tutor.errors import InputError, StoreError
 from tutor.settings import Settings
+from tutor.text.similarity import cosine
 from tutor.types import Filters, Hit, Mode
 
 if TYPE_CHECKING:  # pragma: no cover
     from tutor.ports import Embedder
     from tutor.store import Store
-
-
-def cosine(a: list[float], b: list[float] | None) -> float | None:
-    """Dot product of two unit vectors (None if the chunk vector is missing)."""
-    if b is None:
-        return None
-    return float(sum(x * y for x, y in zip(a, b, strict=False)))
 
 
 class Retriever:
@@ -52,5 +46,5 @@ class Retriever:
         scored = self.store.query(qvec, svec, k=k, mode=mode, filters=filters)
         t2 = time.perf_counter()
         self.last_timings = {"embed": t1 - t0, "search": t2 - t1}
-        return [Hit(chunk=s.chunk, score=s.score, dense_score=cosine(qvec, s.dense), vector=s.dense)
+        return [Hit(chunk=s.chunk, score=s.score, dense_score=None if s.dense is None else cosine(qvec, s.dense), vector=s.dense)
                 for s in scored]

@@ -8,10 +8,11 @@ precision with no relevant chunk).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 from pydantic import BaseModel
+
+from tutor.text.similarity import cosine
 
 CORRECTNESS_WEIGHTS = (0.75, 0.25)  # RAGAS AnswerCorrectness: factuality F1, semantic similarity
 
@@ -77,16 +78,6 @@ def answer_correctness(tp: int, fp: int, fn: int, similarity: float | None,
         return Score(value=f1, reason="factuality only (no similarity)")
     w_f, w_s = weights
     return Score(value=(w_f * f1 + w_s * similarity) / (w_f + w_s))
-
-
-def cosine(a: Sequence[float], b: Sequence[float]) -> float:
-    """Cosine similarity; a zero vector gives 0.0. ([1, 0], [1, 1]) -> 0.707."""
-    if len(a) != len(b):
-        raise ValueError(f"vectors differ in length: {len(a)} vs {len(b)}")
-    dot = sum(x * y for x, y in zip(a, b, strict=True))
-    na = math.sqrt(sum(x * x for x in a))
-    nb = math.sqrt(sum(y * y for y in b))
-    return dot / (na * nb) if na and nb else 0.0
 
 
 def answer_relevancy(question_vec: Sequence[float], generated_vecs: Sequence[Sequence[float]],

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tutor.text.similarity import cosines
 from tutor.types import BankItem
 
 log = logging.getLogger("tutor.grading.bank_index")
@@ -81,7 +82,7 @@ class QuestionIndex:
         """(item index, best cosine, phrasing index) per item, best first."""
         if not self.texts:
             return []
-        sims = self.vectors @ np.asarray(vector, dtype=np.float32)
+        sims = cosines(self.vectors, vector)
         best: dict[int, tuple[float, int]] = {}
         for j, s in enumerate(sims.tolist()):
             n = self.owners[j]

@@ -1,39 +1,11 @@
 """Deterministic checks on a candidate's answer. Pure functions, no heavy imports.
 
-Long answers are truncated, a bare list of terms is recognised; sentence splitting and language
-detection for the grader.
+Long answers are truncated, a bare list of terms is recognised; sentence splitting for the grader.
 """
 
 from __future__ import annotations
 
 import re
-
-_WORD = re.compile(r"[\w\-+.]+", re.UNICODE)
-
-_STOP_WORDS = (
-    "и в во на с со к ко по о об от до из за для что как это эта этот то а но или не ни же ли бы "
-    "при про без над под у так также чем где когда который которая которые их его её ее они он она "
-    "мы вы я ты есть быть был была были будет можно нужно очень the a an of to in on for and or is "
-    "are be by with as at it this that from"
-)
-STOP = frozenset(_STOP_WORDS.split())
-
-
-def normalize(text: str) -> str:
-    """'Ёлка,  KV-cache!' -> 'елка kv-cache' (lower case, ё->е, punctuation to spaces, one space)."""
-    t = text.lower().replace("ё", "е")
-    t = re.sub(r"[«»\"'`“”„()\[\]{}:;,!?…]", " ", t)
-    t = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", t)
-    return re.sub(r"\s+", " ", t).strip()
-
-
-def words(text: str) -> list[str]:
-    return _WORD.findall(normalize(text))
-
-
-def content_words(text: str) -> set[str]:
-    """Lower-cased words minus stop words and 1-char tokens, cut to a 6-char stem (crude, language-free)."""
-    return {w[:6] for w in words(text) if w not in STOP and len(w) > 1}
 
 
 def sentences(text: str) -> list[str]:
@@ -51,14 +23,6 @@ def truncate(answer: str, max_chars: int) -> tuple[str, bool]:
     cut = answer[:max_chars]
     space = cut.rfind(" ")
     return (cut[:space] if space > max_chars * 0.8 else cut).rstrip(), True
-
-
-def detect_lang(text: str) -> str:
-    """'ru' when the text has a fair share of Cyrillic letters (Russian notes are full of English
-    terms and formulas), else 'en'. 'KV-cache хранит keys' -> 'ru'; 'The KV cache' -> 'en'."""
-    cyr = len(re.findall(r"[а-яё]", text, re.IGNORECASE))
-    lat = len(re.findall(r"[a-z]", text, re.IGNORECASE))
-    return "ru" if cyr and (cyr * 4 >= lat or cyr >= 40) else ("en" if lat else "ru")
 
 
 _LIST_SPLIT = re.compile(r"[,;\n/|•]+|\s+[-–—]\s+")

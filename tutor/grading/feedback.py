@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from tutor.grading.checks import content_words
 from tutor.grading.schema import PointResult
+from tutor.text.words import terms
 from tutor.types import Citation
 
 _T = {
@@ -98,7 +98,7 @@ def real_question(reply: str, point: str) -> str:
             continue
         if not line.endswith("?") or len(line) > 250 or ":" in line[:-1]:
             return ""
-        return line if content_words(line) & content_words(point) else ""
+        return line if set(terms(line)) & set(terms(point)) else ""
     return ""
 
 

@@ -32,6 +32,8 @@ from tutor.grading.sources import Sources, notes_text, resolve
 from tutor.ports import ChatLLM, Embedder, Searcher
 from tutor.prompting import render
 from tutor.repetition import drop_repeats
+from tutor.text.language import detect_lang
+from tutor.text.words import words
 from tutor.types import BankItem, KeyPoint
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -78,7 +80,7 @@ class Grader:
         if not question.strip():
             raise InputError("The question is empty: there is nothing to grade against.")
         t0 = time.perf_counter()
-        lang = checks.detect_lang(answer if answer.strip() else question)
+        lang = detect_lang(answer if answer.strip() else question)
         text, truncated = checks.truncate(answer.strip(), self.max_answer_chars)
         flags = ["truncated"] if truncated else []
         src = resolve(question, item, self.bank, self.match, self.searcher)
@@ -88,7 +90,7 @@ class Grader:
                                hint=f"Add key points with `tutor bank rubric {src.item.id} --edit`.")
         flags += [] if src.in_bank else ["no_bank_match"]
         timings = {"prepare": time.perf_counter() - t0}
-        if not checks.words(text):
+        if not words(text):
             flags.append("empty")
             points = [PointResult(point=p.text, verdict="missed") for p in src.rubric.key_points]
             return self._grade(question, text, lang, src, points, flags, timings, ask=False)

@@ -24,7 +24,8 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from tutor.errors import DocumentError
-from tutor.grading.checks import detect_lang, sentences
+from tutor.grading.checks import sentences
+from tutor.text.language import detect_lang
 from tutor.types import BankItem, KeyPoint, Rubric
 
 log = logging.getLogger("tutor.grading.rubric")

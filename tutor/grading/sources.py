@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tutor.errors import NotFoundError
-from tutor.grading.checks import normalize
 from tutor.grading.rubric import structure_rubric
 from tutor.ports import Searcher
+from tutor.text.words import normalize
 from tutor.types import BankItem, Citation, Hit, Rubric
 
 

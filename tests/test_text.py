@@ -1,0 +1,77 @@
+"""The one text layer (tutor.text): language detection, words, similarity."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ingest import notebook
+from ingest.parse import parse_document
+from tutor.text.language import detect_lang
+from tutor.text.similarity import cosine, cosines
+from tutor.text.words import normalize, stem, terms, words
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("Что такое KV cache?", "ru"), ("What is GQA?", "en"), ("Объясни RLHF, PPO, DPO", "ru"), ("", "ru"),
+    ("How does LoRA reduce memory?", "en"), ("а почему?", "ru"), ("What is KV cache? (кэш)", "en"),
+    ("Спроектируйте hallucination detection pipeline для production RAG", "ru"),
+    ("Что такое HQE (Hypothetical Question Embedding)?", "ru"), ("1234 — 56", "ru")])
+def test_detect_lang(text: str, lang: str) -> None:
+    assert detect_lang(text) == lang
+
+
+def test_a_long_russian_text_quoting_much_code_stays_russian() -> None:
+    text = "Пример конфигурации для сервера, который держит кэш: " + "max_num_seqs=256 " * 40
+    assert detect_lang(text) == "ru"
+
+
+def test_every_rubric_entry_is_detected_in_its_files_language() -> None:
+    """The notebook export names each cell's language (ru_/en_ variables): ground truth the detector
+    never saw. Question + expanded answer of every entry must come out in that language."""
+    entries = notebook.rubric_entries((CORPUS / "llm-questions-notebook-export.txt").read_text(encoding="utf-8"))
+    assert {e.lang for e in entries} == {"ru", "en"}
+    assert [e.number for e in entries if detect_lang(e.question + " " + e.answer) != e.lang] == []
+
+
+def test_every_notebook_chunk_is_stored_in_its_entrys_language() -> None:
+    """Ingest stores a chunk's language with the same detector; on the notebook export, whose cells
+    name their language, every chunk agrees with its entry's."""
+    path = CORPUS / "llm-questions-notebook-export.txt"
+    entries = notebook.rubric_entries(path.read_text(encoding="utf-8"))
+    chunks = parse_document(path).chunks
+    assert len(chunks) == len(entries)
+    for c in chunks:
+        owner = [e for e in entries if e.question in c.text]
+        assert owner and {e.lang for e in owner} == {c.lang}, c.text[:80]
+
+
+def test_terms_stem_by_script_and_drop_stopwords() -> None:
+    assert terms("KV-cache в LLaMA и int8 квантизация") == ["kv-cache", "kv", "cach", "llama", "int8", "квантизац"]
+    assert terms("Что такое the cache?") == ["cach"]
+    assert stem("квантизация") == stem("квантизации") == "квантизац"
+
+
+def test_normalize_and_words() -> None:
+    assert normalize("Ёлка,  KV-cache!") == "елка kv-cache"
+    assert words("KV-cache, 2.5x! (да)") == ["kv-cache", "2.5x", "да"]
+    assert words(" ?! ") == []
+
+
+def test_cosine_of_vectors_and_of_rows() -> None:
+    assert cosine([1.0, 0.0], [1.0, 1.0]) == pytest.approx(0.7071, abs=1e-4)
+    assert cosine([0.0, 0.0], [1.0, 1.0]) == 0.0
+    with pytest.raises(ValueError):
+        cosine([1.0], [1.0, 2.0])
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(5, 8)), rng.normal(size=(3, 8))
+    m = cosines(a, b)
+    assert m.shape == (5, 3)
+    assert all(m[i, j] == pytest.approx(cosine(a[i].tolist(), b[j].tolist()), abs=1e-5)
+               for i in range(5) for j in range(3))
+    assert cosines(a, b[0]).shape == (5,)
+    assert cosines([[0.0, 0.0]], [1.0, 0.0]).tolist() == [0.0]
