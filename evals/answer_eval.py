@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field
 from evals.judge import Judge
 from evals.metrics import answers as am
 from evals.metrics import retrieval as rm
-from tutor.errors import LLMError
-from tutor.ports import Embedder
+from tutor.core.errors import LLMError
+from tutor.core.ports import Embedder
 from tutor.text.similarity import cosine
 
 LLM_METRICS = ("faithfulness", "answer_relevancy", "context_precision", "context_recall",

@@ -27,8 +27,8 @@ from evals.results import ProgressCb, SuiteResult
 from evals.run_answers import run_answers
 from evals.run_retrieval import run_retrieval
 from evals.thresholds import THRESHOLDS_PATH, check_thresholds, load_thresholds
-from tutor.ports import ChatLLM
-from tutor.types import BankItem, Filters, Hit, Mode
+from tutor.core.ports import ChatLLM
+from tutor.core.types import BankItem, Filters, Hit, Mode
 
 Suite = Literal["retrieval", "answers", "ragas", "grading", "smoke", "all"]
 SUITES: tuple[str, ...] = ("retrieval", "answers", "ragas", "grading", "smoke", "all")
@@ -124,11 +124,10 @@ def _answers(services: Any, limit: int | None, judge_llm: ChatLLM | None,
 def _grading(services: Any, limit: int | None, progress: ProgressCb | None, smoke: bool,
              splits: Sequence[str], repeats: int | None) -> SuiteResult:
     """The grading protocol on evals/data/grading/answers.jsonl (tune and test splits)."""
-    from tutor.grading.grader import Grader
 
     rows = [r for r in grading_protocol.load() if r.split in splits]
     # the follow-up question does not change the score: skip its LLM call
-    grader = Grader.from_services(services, llm_follow_up=False)
+    grader = services.grader(llm_follow_up=False)
     n_repeat = SMOKE["repeat"] if smoke else (5 if repeats is None else repeats)
     return grading_protocol.run_grading(grader, _take(rows, limit), splits=splits, repeats=n_repeat,
                                         progress=progress)
@@ -137,7 +136,7 @@ def _grading(services: Any, limit: int | None, progress: ProgressCb | None, smok
 def _judge_llm(services: Any, judge_url: str | None) -> ChatLLM | None:
     if not judge_url:
         return None
-    from tutor.llm import LLMClient
+    from tutor.llm.client import LLMClient
 
     return LLMClient.from_settings(services.settings, base_url=judge_url)  # type: ignore[no-any-return]
 
@@ -153,7 +152,7 @@ def run_suite(services: Any, suite: str = "retrieval", limit: int | None = None,
     ragas suite answers (default ``limit``, else ANSWERS_SAMPLE; 0 = all). ``judge_claims``: the answers
     suite also runs the RAGAS judge on the hand-labelled claims (agreement with the hand labels)."""
     if suite not in SUITES:
-        from tutor.errors import InputError
+        from tutor.core.errors import InputError
 
         raise InputError(f"Unknown eval suite '{suite}'. Choose one of: {', '.join(SUITES)}.")
     t0 = time.perf_counter()

@@ -15,8 +15,8 @@ from typing import TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 
-from tutor.errors import InputError, NotFoundError
-from tutor.types import BankItem, Lang, Level
+from tutor.core.errors import InputError, NotFoundError
+from tutor.core.types import BankItem, Lang, Level
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 GOLDEN_VERSION = 1

@@ -9,8 +9,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
-from tutor.ports import ChatLLM, Message
-from tutor.prompting import render
+from tutor.core.ports import ChatLLM, Message
+from tutor.core.prompting import render
 
 MAX_CLAIMS = 6
 N_QUESTIONS = 3  # RAGAS "strictness"

@@ -65,8 +65,8 @@ def _inputs(name: str, row: dict[str, Any]) -> dict[str, Any]:
 
 def compare(report_dir: Path, judge_url: str, model: str, limit: int,
             names: tuple[str, ...] = METRICS) -> dict[str, Any]:
-    from tutor.embedder import build_embedder
-    from tutor.settings import Settings
+    from tutor.core.settings import Settings
+    from tutor.models.embedder import build_embedder
 
     data = json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
     rows = [r for s in data["suites"] if s["suite"] == "answers" for r in s["rows"]

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from evals.results import SuiteResult
-from tutor.errors import NotFoundError
+from tutor.core.errors import NotFoundError
 
 # Metrics never flagged: timings (shared CPU noise), counts of what a rule or check did, the judge's
 # own agreement figures and partial answers' scores (no better direction). Lower is better for the

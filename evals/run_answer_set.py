@@ -25,8 +25,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from evals.results import ProgressCb, SuiteResult, Ticker, record_rows
-from tutor.conversation import Turn
-from tutor.factcheck import CHECKS
+from tutor.answering.conversation import Turn
+from tutor.answering.factcheck import CHECKS
 
 DATA = Path(__file__).parent / "data" / "answers" / "questions.jsonl"
 LABELS = Path(__file__).parent / "data" / "answers" / "labels.jsonl"
@@ -105,7 +105,7 @@ def ask_rows(tutor: Any, rows: Sequence[AnswerQuestion], *, progress: Callable[[
 
 def explanation_sentences(row: dict[str, Any]) -> list[str]:
     """The sentences of a recorded answer's explanation as shown (labels are keyed by them)."""
-    from tutor.notes import sentences
+    from tutor.answering.notes import sentences
 
     return [x for line in (row.get("explanation") or "").splitlines() for x in sentences(line)]
 

@@ -14,9 +14,9 @@ from evals.answer_eval import EMBED_METRICS, LLM_METRICS, EvalCase, embedding_me
 from evals.golden import GoldenItem
 from evals.judge import CHUNK_CHARS, Judge
 from evals.results import ProgressCb, SuiteResult, Ticker, aggregate
-from tutor.errors import TutorError
-from tutor.ports import Embedder
-from tutor.types import Answer, Citation
+from tutor.core.errors import TutorError
+from tutor.core.ports import Embedder
+from tutor.core.types import Answer, Citation
 
 
 class StreamingTutor(Protocol):

@@ -11,8 +11,8 @@ from typing import Any
 from evals.golden import GoldenItem, Paraphrase
 from evals.metrics import retrieval as rm
 from evals.results import ProgressCb, SuiteResult, Ticker, aggregate
-from tutor.ports import Searcher
-from tutor.types import Mode
+from tutor.core.ports import Searcher
+from tutor.core.types import Mode
 
 MODES: tuple[Mode, ...] = ("dense", "sparse", "hybrid")
 

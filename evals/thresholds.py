@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from tutor.errors import ConfigError
+from tutor.core.errors import ConfigError
 
 THRESHOLDS_PATH = Path(__file__).resolve().parent / "thresholds.toml"
 

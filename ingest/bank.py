@@ -1,5 +1,5 @@
-"""The question bank: one BankItem per interview question, merged across documents and saved as
-JSON next to the vector store (``settings.bank_path``).
+"""Building the question bank from parsed documents: one BankItem per interview question, merged
+across documents.
 
 Merging: items with the same id merge; an item from another document merges into an existing one
 when both ask the same kind of question (what / compare / why / when / how / design) about the
@@ -10,23 +10,12 @@ others' questions become ``question_alt`` and their points, flags, answers and c
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import tempfile
-from collections import Counter
-from pathlib import Path
-from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, Field, ValidationError
-
-from ingest.ids import normalise_text
-from tutor.errors import DocumentError, NotFoundError
-from tutor.text.words import STOPWORDS_EN
-from tutor.types import BankItem
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ingest.parse import ParsedDocument
+from ingest.parse import ParsedDocument
+from tutor.core.types import BankItem
+from tutor.retrieval.bank import QuestionBank
+from tutor.text.words import STOPWORDS_EN, normalise_text
 
 _INTENTS = [
     ("compare", r"\bvs\b|сравн|compare|разниц|difference|отлича"),
@@ -88,88 +77,33 @@ def merge(primary: BankItem, other: BankItem) -> BankItem:
     })
 
 
-class QuestionBank(BaseModel):
-    items: list[BankItem] = Field(default_factory=list)
-    aliases: dict[str, str] = Field(default_factory=dict, description="Merged-away id -> kept id.")
-
-    @classmethod
-    def build(cls, docs: list[ParsedDocument]) -> QuestionBank:
-        """Merge the items of all documents. Chunks of merged-away items get the kept id as
-        ``question_id`` (the documents' chunks are updated in place)."""
-        items: list[BankItem] = []
-        aliases: dict[str, str] = {}
-        for doc in docs:
-            for item in doc.items:
-                target = cls._find(items, item)
-                if target is None:
-                    items.append(item)
-                    continue
-                if item.id != items[target].id:
-                    aliases[item.id] = items[target].id
-                items[target] = merge(items[target], item)
-        for doc in docs:
-            for chunk in doc.chunks:
-                chunk.question_id = aliases.get(chunk.question_id, chunk.question_id)
-        return cls(items=items, aliases=aliases)
-
-    @staticmethod
-    def _find(items: list[BankItem], item: BankItem) -> int | None:
-        best, best_score = None, MERGE_JACCARD
-        for i, kept in enumerate(items):
-            if kept.id == item.id:
-                return i
-            if set(kept.docs) & set(item.docs):
+def build_bank(docs: list[ParsedDocument]) -> QuestionBank:
+    """Merge the items of all documents. Chunks of merged-away items get the kept id as
+    ``question_id`` (the documents' chunks are updated in place)."""
+    items: list[BankItem] = []
+    aliases: dict[str, str] = {}
+    for doc in docs:
+        for item in doc.items:
+            target = _find(items, item)
+            if target is None:
+                items.append(item)
                 continue
-            score = same_question(kept, item)
-            if score >= best_score and (best is None or score > best_score):
-                best, best_score = i, score
-        return best
+            if item.id != items[target].id:
+                aliases[item.id] = items[target].id
+            items[target] = merge(items[target], item)
+    for doc in docs:
+        for chunk in doc.chunks:
+            chunk.question_id = aliases.get(chunk.question_id, chunk.question_id)
+    return QuestionBank(items=items, aliases=aliases)
 
-    @classmethod
-    def load(cls, path: Path) -> QuestionBank:
-        if not path.exists():
-            raise NotFoundError(f"No question bank at {path}.", hint="Run `tutor ingest` to build it.")
-        try:
-            return cls.model_validate(json.loads(path.read_text(encoding="utf-8")))
-        except (json.JSONDecodeError, ValidationError, UnicodeDecodeError) as err:
-            raise DocumentError(f"The question bank at {path} is damaged ({type(err).__name__}).",
-                                path=str(path), hint="Run `tutor ingest` to rebuild it.") from err
-
-    def save(self, path: Path) -> None:
-        """Atomic write: a temporary file in the same directory, then rename."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".bank-", suffix=".json", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(self.model_dump_json(indent=1))
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-
-    def get(self, item_id: str) -> BankItem:
-        key = self.aliases.get(item_id, item_id)
-        for item in self.items:
-            if item.id == key:
-                return item
-        raise NotFoundError(f"No question with id '{item_id}' in the bank.",
-                            hint="See `tutor bank list` for the ids.")
-
-    def filter(self, *, topic: str | None = None, level: str | None = None,
-               doc: str | None = None) -> list[BankItem]:
-        """Case-insensitive exact topic / level / document filters; None does not filter."""
-        def ok(value: str | None, wanted: str | None) -> bool:
-            return wanted is None or (value or "").lower() == wanted.lower()
-        return [i for i in self.items if ok(i.topic, topic) and ok(i.level, level)
-                and (doc is None or doc in i.docs)]
-
-    def topics(self) -> list[str]:
-        return sorted({i.topic for i in self.items})
-
-    def stats(self) -> dict[str, dict[str, int]]:
-        """Counts by topic, level ('-' = none) and document."""
-        return {
-            "topic": dict(Counter(i.topic for i in self.items).most_common()),
-            "level": dict(Counter(i.level or "-" for i in self.items).most_common()),
-            "doc": dict(Counter(d for i in self.items for d in i.docs).most_common()),
-        }
+def _find(items: list[BankItem], item: BankItem) -> int | None:
+    best, best_score = None, MERGE_JACCARD
+    for i, kept in enumerate(items):
+        if kept.id == item.id:
+            return i
+        if set(kept.docs) & set(item.docs):
+            continue
+        score = same_question(kept, item)
+        if score >= best_score and (best is None or score > best_score):
+            best, best_score = i, score
+    return best

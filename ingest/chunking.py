@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from ingest.ids import chunk_id
 from ingest.structure import Block, split_lines
+from tutor.core.types import Chunk, Kind, Level
 from tutor.text.language import detect_lang
-from tutor.types import Chunk, Kind, Level
 
 MAX_CHARS = 1600  # hard ceiling on chunk.text, header included
 TARGET = 1000  # preferred body size when something has to be split

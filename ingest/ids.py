@@ -7,11 +7,11 @@ the same ids and an edit in one place changes only the ids of the chunks it touc
 from __future__ import annotations
 
 import re
-import unicodedata
 import uuid
 from functools import lru_cache
 
-from tutor.types import Level
+from tutor.core.types import Level
+from tutor.text.words import normalise_text
 
 NAMESPACE = uuid.UUID("6f1c3c2e-5a52-4a55-9d0e-7c1b1f0a2b11")
 
@@ -56,13 +56,6 @@ TOPIC_ALIASES: list[tuple[str, str]] = [
     ("Training Data", r"данные|dedup|дедуп"),
 ]
 _TOPIC_RES = [(name, re.compile(pat, re.IGNORECASE)) for name, pat in TOPIC_ALIASES]
-
-
-def normalise_text(text: str) -> str:
-    """Case-, space- and punctuation-insensitive key. 'Что  такое RAG?' -> 'что такое rag'."""
-    text = unicodedata.normalize("NFKC", text).lower().replace("ё", "е")
-    text = re.sub(r"[^\w\s]+", " ", text)
-    return re.sub(r"\s+", " ", text).strip()
 
 
 def chunk_id(doc: str, kind: str, text: str) -> str:

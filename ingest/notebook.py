@@ -14,9 +14,9 @@ import ast
 import re
 from dataclasses import dataclass, field
 
-from tutor.errors import DocumentError
+from tutor.core.errors import DocumentError
+from tutor.core.types import Lang
 from tutor.text.language import detect_lang
-from tutor.types import Lang
 
 CELL_RE = re.compile(r"^In \[[^\]\n]*\]:[ \t]*$", re.MULTILINE)
 _LABELS = {

@@ -30,9 +30,9 @@ from ingest.structure import (
     outline,
     split_lines,
 )
-from tutor.errors import DocumentError
+from tutor.core.errors import DocumentError
+from tutor.core.types import BankItem, Chunk, Level
 from tutor.text.language import detect_lang
-from tutor.types import BankItem, Chunk, Level
 
 _TOP_LIST = re.compile(r"\b(топ|top)[- ]?\d+", re.IGNORECASE)
 _META = re.compile(r"^(содержание|contents|sources|источники|типичные заблуждения|распространенные заблуждения|"

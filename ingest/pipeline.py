@@ -16,16 +16,16 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
-from ingest.bank import QuestionBank
+from ingest.bank import build_bank
 from ingest.parse import ParsedDocument, parse_paths
 from ingest.readers import SUFFIXES
-from ingest.sparse import SparseEncoder
-from tutor.errors import InputError
-from tutor.types import Chunk
+from tutor.core.errors import InputError
+from tutor.core.types import Chunk
+from tutor.retrieval.sparse import SparseEncoder
 
 if TYPE_CHECKING:  # pragma: no cover
+    from tutor.retrieval.store import Store
     from tutor.services import Services
-    from tutor.store import Store
 
 Manifest = dict[str, tuple[str, set[str]]]  # doc -> (sha256, chunk ids), as read from the store
 
@@ -106,7 +106,7 @@ def _write(services: Services, store: Store, p: Plan, docs: Sequence[ParsedDocum
     and embeds only the rest."""
     from tqdm import tqdm
 
-    from tutor.embedder import torch_threads
+    from tutor.models.embedder import torch_threads
 
     sha = {d.doc: d.sha256 for d in docs}
     embedder: Any = services.embedder
@@ -136,7 +136,7 @@ def _save_bank(services: Services, docs: list[ParsedDocument], *, force: bool) -
     notes' structure). Written when the documents changed or the rubrics differ from the saved ones."""
     from tutor.grading.rubric import attach_rubrics, load_reviewed, load_user
 
-    bank = QuestionBank.build(docs)
+    bank = build_bank(docs)
     bank.items = attach_rubrics(bank.items, load_reviewed(REVIEWED_RUBRICS),
                                 load_user(services.settings.user_rubrics_path))
     path = services.settings.bank_path

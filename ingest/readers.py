@@ -23,7 +23,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from tutor.errors import DocumentError
+from tutor.core.errors import DocumentError
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 READER_SUFFIXES = {".docx", ".epub", ".html", ".htm"}

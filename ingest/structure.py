@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from ingest.ids import parse_level
-from tutor.types import Level
+from tutor.core.types import Level
 
 PILCROW = "¶"
 QUESTION_RE = re.compile(r"^\s*(?:\*\*)?(Q|Вопрос|Question)\s*[:.]\s*(?:\*\*)?\s*", re.IGNORECASE)

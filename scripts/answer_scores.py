@@ -1,6 +1,6 @@
 """Per question of the answers protocol: the closest bank item and its phrasing cosine, whether the
 top retrieved source is that item's chunk (agreement), the best source's dense cosine, and the
-terms no note mentions. What AGREE_MIN, EXTRACT_MIN and the unknown-term rule in tutor/answering.py
+terms no note mentions. What AGREE_MIN, EXTRACT_MIN and the unknown-term rule in tutor/answering/answer.py
 were read from (tune split only).
 
     HF_HUB_OFFLINE=1 .venv/bin/python scripts/answer_scores.py tune
@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 
 from evals.run_answer_set import load
-from tutor.answering import focused_hits, relevant_hits
+from tutor.answering.answer import focused_hits, relevant_hits
 from tutor.services import Services
 
 

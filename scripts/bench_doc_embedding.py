@@ -22,9 +22,9 @@ import numpy as np  # noqa: E402
 from evals.golden import load_paraphrases  # noqa: E402
 from evals.metrics import retrieval as rm  # noqa: E402
 from ingest.parse import parse_paths  # noqa: E402
-from tutor.embedder import _load, build_query_encoder, torch_threads  # noqa: E402
-from tutor.models import embedder_path, query_encoder_path  # noqa: E402
-from tutor.settings import Settings  # noqa: E402
+from tutor.core.settings import Settings  # noqa: E402
+from tutor.models.embedder import _load, build_query_encoder, torch_threads  # noqa: E402
+from tutor.models.provision import embedder_path, query_encoder_path  # noqa: E402
 
 
 def quality(doc_vecs: np.ndarray, texts: list[str], queries: np.ndarray, paraphrases: list) -> tuple[float, float]:
@@ -58,7 +58,7 @@ def main() -> None:
                                 normalize_embeddings=True, convert_to_numpy=True).astype(np.float32)
         return run
 
-    from tutor.onnx_query import OnnxQueryEncoder
+    from tutor.models.onnx_query import OnnxQueryEncoder
 
     onnx = OnnxQueryEncoder.open(query_encoder_path(settings) or Path(), threads=2)
     onnx.prompt = doc_prompt  # same graph, the document prompt instead of the query one

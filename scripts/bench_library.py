@@ -56,9 +56,9 @@ def quality(services: object, ranks: dict[str, list[int]] | None = None) -> dict
 
 def distractor_vectors(chunks: list, encoder: str, services: object) -> np.ndarray:
     """Dense vectors of ``chunks`` (cached by chunk id and encoder)."""
-    from tutor.embedder import torch_threads
-    from tutor.models import query_encoder_path
-    from tutor.onnx_query import OnnxQueryEncoder
+    from tutor.models.embedder import torch_threads
+    from tutor.models.onnx_query import OnnxQueryEncoder
+    from tutor.models.provision import query_encoder_path
 
     CACHE.mkdir(parents=True, exist_ok=True)
     path = CACHE / f"{encoder}.npz"
@@ -113,9 +113,8 @@ def show_losses(services: object, before: dict[str, list[int]], after: dict[str,
 
 def app_child(data_dir: str) -> None:
     """Runs in a child process: the app's services on ``data_dir``; prints one JSON line."""
-    from tutor.grading.grader import Grader
+    from tutor.core.settings import Settings
     from tutor.services import Services
-    from tutor.settings import Settings
 
     out: dict[str, float] = {}
     with Services(Settings(data_dir=Path(data_dir))) as services:
@@ -139,7 +138,7 @@ def app_child(data_dir: str) -> None:
         out["answer_s"] = time.perf_counter() - t
         out["answer_first_s"] = first if first is not None else float("nan")
         t = time.perf_counter()
-        grade = Grader.from_services(services).grade(QUESTION, ANSWER)
+        grade = services.grader().grade(QUESTION, ANSWER)
         out["grade_s"] = time.perf_counter() - t
         out["grade_score"] = grade.score
         out["rss_app_mb"] = _mem(os.getpid(), "VmRSS")
@@ -187,9 +186,9 @@ def main() -> None:
 
     from evals.library import library_chunks
     from ingest.pipeline import ingest_paths
-    from ingest.sparse import SparseEncoder
+    from tutor.core.settings import Settings
+    from tutor.retrieval.sparse import SparseEncoder
     from tutor.services import Services
-    from tutor.settings import Settings
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="tutor-library-"))
     settings = Settings(data_dir=work / "data")

@@ -19,9 +19,9 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from tutor.budget import truncate  # noqa: E402
-from tutor.llm import LLMClient  # noqa: E402
-from tutor.settings import Settings  # noqa: E402
+from tutor.core.settings import Settings  # noqa: E402
+from tutor.llm.budget import truncate  # noqa: E402
+from tutor.llm.client import LLMClient  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "llm-engineering-interview-questions.txt"
 QUESTIONS = ["Что такое KV-cache и почему он ускоряет декодирование? Ответь кратко со ссылками [n].",
@@ -66,7 +66,7 @@ def main() -> None:
     t0 = time.perf_counter()
     base_url = args.base_url or settings.llm_base_url
     if not base_url:
-        from tutor.engine import EmbeddedEngine
+        from tutor.llm.engine import EmbeddedEngine
 
         engine = EmbeddedEngine(settings)
         base_url = engine.start()

@@ -32,8 +32,8 @@ sys.path.insert(0, str(REPO))
 from evals.golden import load_paraphrases  # noqa: E402
 from evals.metrics.retrieval import fact_relevance, hit_at_k, id_relevance, mrr_at_k  # noqa: E402
 from ingest.pipeline import ingest_paths  # noqa: E402
+from tutor.core.settings import Settings  # noqa: E402
 from tutor.services import Services  # noqa: E402
-from tutor.settings import Settings  # noqa: E402
 
 CORPUS = REPO / "corpus"
 
@@ -103,9 +103,9 @@ def cosines(a: list[list[float]], b: list[list[float]]) -> dict[str, float]:
 def query_backends(services: Services, queries: list[str],
                    threads: list[int]) -> tuple[dict[str, Any], dict[str, list[list[float]]]]:
     """torch bf16 vs the int8 ONNX query encoder (every thread count) on the same stored vectors."""
-    from tutor.onnx_query import OnnxQueryEncoder
-    from tutor.query_artifact import artifact_dir
-    from tutor.retrieval import Retriever
+    from tutor.models.onnx_query import OnnxQueryEncoder
+    from tutor.models.query_artifact import artifact_dir
+    from tutor.retrieval.retriever import Retriever
 
     base: Any = services.embedder
     torch_emb = base.with_query_encoder(None)
@@ -188,11 +188,11 @@ def llama_index_baseline(services: Services) -> dict[str, Any]:
 
 def latency_queries(n: int = 200) -> list[str]:
     """The paraphrases, then bank questions, unique, first n."""
-    from ingest.bank import QuestionBank
+    from ingest.bank import build_bank
     from ingest.parse import parse_paths
 
     docs, _ = parse_paths([CORPUS])
-    qs = [p.q for p in load_paraphrases()] + [i.question for i in QuestionBank.build(docs).items]
+    qs = [p.q for p in load_paraphrases()] + [i.question for i in build_bank(docs).items]
     return list(dict.fromkeys(qs))[:n]
 
 

@@ -34,10 +34,10 @@ sys.path.insert(0, str(REPO))
 import numpy as np  # noqa: E402
 
 from evals.library import library_chunks  # noqa: E402
-from ingest.sparse import SparseEncoder  # noqa: E402
-from tutor.settings import Settings  # noqa: E402
-from tutor.store import open_store  # noqa: E402
-from tutor.types import Chunk  # noqa: E402
+from tutor.core.settings import Settings  # noqa: E402
+from tutor.core.types import Chunk  # noqa: E402
+from tutor.retrieval.sparse import SparseEncoder  # noqa: E402
+from tutor.retrieval.store import open_store  # noqa: E402
 
 QUERIES = [
     "как GQA уменьшает KV-кэш", "what is speculative decoding", "зачем нужен reranker в RAG",
@@ -49,7 +49,7 @@ QUERIES = [
 
 def embed_rate(chunks: list[Chunk]) -> float:
     """Chunks per second of the real document embedder (the default model) on 128 chunks."""
-    from tutor.embedder import build_embedder
+    from tutor.models.embedder import build_embedder
 
     emb = build_embedder(Settings())
     texts = [c.text for c in chunks[:128]]

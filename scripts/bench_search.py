@@ -1,7 +1,7 @@
 """Search-only latency of the store (no embedder loaded): dense, sparse and hybrid queries against an
 ingested collection, p50 / p95 over the same 200 queries as scripts/bench_retrieval.py, modes
 interleaved query by query so that VM speed drift hits them alike. On the embedded store every
-query also runs with qdrant-client's stock sparse scorer (``tutor.local_sparse`` replaces it), and
+query also runs with qdrant-client's stock sparse scorer (``tutor.retrieval.local_sparse`` replaces it), and
 the two scorers' top-k ids and scores are compared query by query.
 
     TUTOR_DATA_DIR=<ingested dir> .venv/bin/python scripts/bench_search.py
@@ -28,10 +28,10 @@ sys.path.insert(0, str(REPO / "scripts"))
 from bench_retrieval import latency_queries  # noqa: E402
 from qdrant_client.local import local_collection, sparse_distances  # noqa: E402
 
-from ingest.sparse import SparseEncoder  # noqa: E402
-from tutor import local_sparse  # noqa: E402
-from tutor.settings import Settings  # noqa: E402
-from tutor.store import DENSE, open_store  # noqa: E402
+from tutor.core.settings import Settings  # noqa: E402
+from tutor.retrieval import local_sparse  # noqa: E402
+from tutor.retrieval.sparse import SparseEncoder  # noqa: E402
+from tutor.retrieval.store import DENSE, open_store  # noqa: E402
 
 MODES = ("dense", "sparse", "hybrid")
 

@@ -27,16 +27,16 @@ def main() -> None:
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from ingest.bank import QuestionBank
+    from ingest.bank import build_bank
     from ingest.parse import parse_paths
-    from tutor.models import embedder_path
-    from tutor.settings import Settings
+    from tutor.core.settings import Settings
+    from tutor.models.provision import embedder_path
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n", type=int, default=50)
     args = ap.parse_args()
     docs, _ = parse_paths([REPO / "corpus"])
-    questions = [i.question for i in QuestionBank.build(docs).items][::4][:args.n]
+    questions = [i.question for i in build_bank(docs).items][::4][:args.n]
     st = SentenceTransformer(embedder_path(Settings()), device="cpu", local_files_only=True).eval()
     layers: Any = st[0].auto_model.layers  # type: ignore[union-attr]
     ratios: dict[int, list[float]] = {i: [] for i in range(len(layers))}

@@ -113,8 +113,8 @@ def main() -> int:
     names = [f"u{i + 1}" for i in range(args.users)]
     os.environ["TUTOR_AUTH"] = ",".join(f"{n}:pw-{n}" for n in names)
 
+    from tutor.core.settings import Settings
     from tutor.services import Services
-    from tutor.settings import Settings
 
     settings = Settings(data_dir=args.data_dir)
     services = Services(settings)

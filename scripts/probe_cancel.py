@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tutor.core.settings import Settings  # noqa: E402
 from tutor.services import Services  # noqa: E402
-from tutor.settings import Settings  # noqa: E402
 
 LONG = [{"role": "user", "content": "Напиши очень длинный рассказ про квантизацию моделей, минимум 2000 слов."}]
 SHORT = [{"role": "user", "content": "Перечисли 40 чисел через запятую, начиная с 1."}]

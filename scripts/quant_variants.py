@@ -30,9 +30,9 @@ sys.path.insert(0, str(REPO / "scripts"))
 from bench_retrieval import CORPUS, cosines, embed_latency, eval_store, latency_queries  # noqa: E402
 
 from ingest.pipeline import ingest_paths  # noqa: E402
-from tutor.query_artifact import MODEL_FILE, RECIPE, TOKENIZER_FILE, QuantRecipe  # noqa: E402
+from tutor.core.settings import Settings  # noqa: E402
+from tutor.models.query_artifact import MODEL_FILE, RECIPE, TOKENIZER_FILE, QuantRecipe  # noqa: E402
 from tutor.services import Services  # noqa: E402
-from tutor.settings import Settings  # noqa: E402
 
 LAST = ("layers.23.",)
 FIRST = ("layers.0.",)
@@ -64,8 +64,8 @@ VARIANTS: dict[str, tuple[QuantRecipe, str]] = {
 
 def export_once(work: Path) -> tuple[Path, Path]:
     """The fp32 graph and the tokenizer, exported on the first run and reused after."""
-    from tutor.models import EMBED_SPEC
-    from tutor.onnx_export import _load_fp32, export_graph
+    from tutor.models.onnx_export import _load_fp32, export_graph
+    from tutor.models.provision import EMBED_SPEC
 
     fp32, tok = work / "fp32" / "fp32.onnx", work / "fp32" / TOKENIZER_FILE
     if not fp32.is_file():
@@ -86,14 +86,14 @@ def export_once(work: Path) -> tuple[Path, Path]:
 
 def fp32_query_vectors(queries: list[str]) -> list[list[float]]:
     """Query vectors of the true fp32 model (a second copy, loaded from disk)."""
-    from tutor.embedder import STEmbedder, _load
-    from tutor.models import embedder_path
+    from tutor.models.embedder import STEmbedder, _load
+    from tutor.models.provision import embedder_path
 
     return embed_latency(STEmbedder(_load(embedder_path(Settings()), fast=False)), queries)[1]
 
 
 def build_variant(name: str, recipe: QuantRecipe, fp32: Path, tok: Path, work: Path) -> tuple[Path, dict[str, Any]]:
-    from tutor.onnx_export import quantize
+    from tutor.models.onnx_export import quantize
 
     folder = work / "variants" / recipe.id
     info: dict[str, Any] = {"recipe": recipe.to_json(), "recipe_id": recipe.id}
@@ -116,8 +116,8 @@ def main() -> None:
     ap.add_argument("--variants", default=",".join(VARIANTS))
     ap.add_argument("--out", type=Path, default=REPO / "reports" / "quant_variants.json")
     args = ap.parse_args()
-    from tutor.onnx_query import OnnxQueryEncoder
-    from tutor.retrieval import Retriever
+    from tutor.models.onnx_query import OnnxQueryEncoder
+    from tutor.retrieval.retriever import Retriever
 
     fp32, tok = export_once(args.work)
     queries = latency_queries()

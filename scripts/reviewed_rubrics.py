@@ -16,9 +16,9 @@ import sys
 from pathlib import Path
 
 from ingest.pipeline import REVIEWED_RUBRICS
+from tutor.core.types import KeyPoint, Probe
 from tutor.grading.rubric import ReviewedRubric, ref_hash, supported
 from tutor.services import Services
-from tutor.types import KeyPoint, Probe
 
 
 def _rows(path: str) -> dict[str, dict]:

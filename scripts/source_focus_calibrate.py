@@ -20,9 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from evals.golden import load_paraphrases  # noqa: E402
 from evals.metrics.retrieval import fact_relevance, id_relevance  # noqa: E402
+from tutor.core.settings import Settings  # noqa: E402
+from tutor.core.types import Hit  # noqa: E402
 from tutor.services import Services  # noqa: E402
-from tutor.settings import Settings  # noqa: E402
-from tutor.types import Hit  # noqa: E402
 
 FLOORS = (0.30, 0.35, 0.38, 0.40, 0.45)
 GAPS = (0.15, 0.20, 0.25, 0.30, None)

@@ -48,7 +48,7 @@ def cli_notes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         (corpus / "notes.md").write_text(doc, encoding="utf-8")
         monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path / "data"))
         monkeypatch.setenv("TUTOR_CORPUS_DIR", str(corpus))
-        monkeypatch.setattr("tutor.embedder.build_embedder", lambda settings: FakeEmbedder())
+        monkeypatch.setattr("tutor.models.embedder.build_embedder", lambda settings: FakeEmbedder())
         return tmp_path
     return make
 
@@ -61,7 +61,7 @@ def session_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def real_settings(session_data_dir: Path):
     """Settings on the real default models, with a private data dir for this test session."""
-    from tutor.settings import Settings
+    from tutor.core.settings import Settings
 
     return Settings(data_dir=session_data_dir, corpus_dir=CORPUS)
 

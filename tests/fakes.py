@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from tutor.errors import LLMOutputError
+from tutor.core.errors import LLMOutputError
 
 T = TypeVar("T", bound=BaseModel)
 Message = dict[str, str]

@@ -11,11 +11,11 @@ from typer.testing import CliRunner
 
 from tests.test_answer_flow import HITS, SETTINGS, FakeSearcher
 from tests.test_llm_client import ScriptedServer, SilentServer, closed_port, delta, json_reply, sse_reply
-from tutor.answering import Tutor
+from tutor.answering.answer import Tutor
 from tutor.cli import ask as ask_cli
 from tutor.cli.main import app
-from tutor.errors import LLMOutputError, LLMTimeoutError, LLMUnavailableError, TutorError
-from tutor.llm import LLMClient
+from tutor.core.errors import LLMOutputError, LLMTimeoutError, LLMUnavailableError, TutorError
+from tutor.llm.client import LLMClient
 
 TOKENIZE = {"/tokenize": json_reply({"tokens": [1, 2, 3]})}
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pytest
 
 from tests.fakes import FakeLLM
-from tutor.answering import (
+from tutor.answering.answer import (
     AnswerEvent,
     Tutor,
     clean_explanation,
@@ -16,12 +16,13 @@ from tutor.answering import (
     focused_hits,
     relevant_hits,
 )
-from tutor.conversation import Turn
-from tutor.errors import InputError, LLMOutputError, LLMUnavailableError
-from tutor.factcheck import check_explanation, new_numbers
-from tutor.notes import clip, extract, statement
-from tutor.settings import Settings
-from tutor.types import BankItem, Chunk, Citation, Filters, Hit
+from tutor.answering.conversation import Turn
+from tutor.answering.factcheck import check_explanation
+from tutor.answering.notes import clip, extract, statement
+from tutor.core.errors import InputError, LLMOutputError, LLMUnavailableError
+from tutor.core.settings import Settings
+from tutor.core.types import BankItem, Chunk, Citation, Filters, Hit
+from tutor.text.numbers import new_numbers
 
 
 class FakeSearcher:
@@ -108,7 +109,7 @@ def test_the_explainer_sees_the_notes_and_question_as_data_only():
 
 
 def test_the_explainer_reads_the_items_key_points_when_it_has_them():
-    from tutor.types import KeyPoint, Rubric
+    from tutor.core.types import KeyPoint, Rubric
 
     flat = LORA.model_copy(update={"rubric": Rubric(key_points=[KeyPoint(text="LoRA учит матрицы A и B."),
                                                                 KeyPoint(text="База заморожена.")])})
@@ -248,7 +249,7 @@ def test_a_comparison_sentence_crediting_the_wrong_rival_is_removed():
 
 
 def test_an_abbreviation_spelled_out_otherwise_than_the_notes_do_is_removed():
-    from tutor.factcheck import expansions, wrong_expansions
+    from tutor.answering.factcheck import expansions, wrong_expansions
 
     notes = ["CoD (Chain-of-Draft) пишет 5-10 слов на шаг; CoT (Chain-of-Thought) — полные предложения. "
              "AUs (dimensions) и Low-Rank Adaptation (LoRA)."]
@@ -349,7 +350,7 @@ def test_a_repetition_loop_is_stopped_and_its_copies_removed():
 
 
 def test_sentences_keep_list_numbers_with_their_items():
-    from tutor.notes import sentences
+    from tutor.answering.notes import sentences
 
     assert sentences("Algorithm: 1. Draft proposes. 2. Target verifies. Done") == [
         "Algorithm:", "1. Draft proposes.", "2. Target verifies.", "Done"]
@@ -374,7 +375,7 @@ def test_notes_helpers_clip_at_sentences_and_skip_questions_and_headers():
 
 
 def test_numbers_read_thousands_separators_and_derived_values() -> None:
-    from tutor.factcheck import derivable, numbers, unverified_numbers
+    from tutor.text.numbers import derivable, numbers, unverified_numbers
 
     assert numbers("86,400 s, 4,5 GB, 0,125, 1.5B") == {"86400", "4.5", "0.125", "1.5"}
     known = derivable("10M DAU x 10 requests / 86400 s, peak ~3x")

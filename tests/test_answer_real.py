@@ -14,10 +14,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tutor.answering import Tutor
-from tutor.conversation import Turn
+from tutor.answering.answer import Tutor
+from tutor.answering.conversation import Turn
+from tutor.core.types import Answer
 from tutor.text.language import detect_lang
-from tutor.types import Answer
 
 pytestmark = pytest.mark.slow
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tutor.attempts import AttemptStore, topic_mastery
-from tutor.errors import NotFoundError
+from tutor.core.errors import NotFoundError
 from tutor.grading.schema import Grade
+from tutor.practice.attempts import AttemptStore, topic_mastery
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -90,10 +90,10 @@ def test_process_killed_mid_grade_keeps_the_answer(tmp_path: Path) -> None:
     script = textwrap.dedent(f"""
         import sys, time
         sys.path.insert(0, {str(REPO)!r})
-        from tutor.attempts import AttemptStore
-        from tutor.quiz import submit_answer
-        from tutor.scheduler import Scheduler
-        from tutor.types import BankItem
+        from tutor.practice.attempts import AttemptStore
+        from tutor.practice.quiz import submit_answer
+        from tutor.practice.scheduler import Scheduler
+        from tutor.core.types import BankItem
 
         class HangingGrader:
             def grade(self, question, answer, item=None):

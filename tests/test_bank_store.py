@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ingest.bank import QuestionBank, intent, same_question, terms
+from ingest.bank import build_bank, intent, same_question, terms
 from ingest.parse import ParsedDocument, parse_paths, parse_text
-from tutor.errors import DocumentError, NotFoundError
-from tutor.types import BankItem
+from tutor.core.errors import DocumentError, NotFoundError
+from tutor.core.types import BankItem
+from tutor.retrieval.bank import QuestionBank
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -25,7 +26,7 @@ def corpus_docs() -> tuple[ParsedDocument, ...]:
 
 
 def corpus_bank() -> QuestionBank:
-    return QuestionBank.build([d.model_copy(deep=True) for d in corpus_docs()])
+    return build_bank([d.model_copy(deep=True) for d in corpus_docs()])
 
 
 def test_build_merges_the_same_question_across_documents() -> None:
@@ -44,7 +45,7 @@ def test_build_merges_the_same_question_across_documents() -> None:
 
 def test_build_points_merged_chunks_at_the_kept_item() -> None:
     docs = [d.model_copy(deep=True) for d in corpus_docs()]
-    bank = QuestionBank.build(docs)
+    bank = build_bank(docs)
     ids = {i.id for i in bank.items}
     asked = {c.question_id for d in docs for c in d.chunks if c.question_id}
     assert asked == ids
@@ -69,7 +70,7 @@ def test_same_question_score() -> None:
 def test_same_id_in_two_documents_merges() -> None:
     a = parse_text("a.txt", "Q: Что такое RAG?\nA: Поиск + генерация.")
     b = parse_text("b.txt", "Q: Что такое RAG?\nA: Retrieval-augmented generation.")
-    bank = QuestionBank.build([a, b])
+    bank = build_bank([a, b])
     assert len(bank.items) == 1 and bank.items[0].docs == ["a.txt", "b.txt"]
     assert bank.items[0].reference_answer == "Поиск + генерация."
 

@@ -68,7 +68,7 @@ def open_citation(page, n: int) -> None:
 
 def test_html_in_questions_sources_and_grades_is_shown_not_run(browser, tmp_path):
     from tests.test_ui_app import ScriptedBackend
-    from tutor.settings import Settings
+    from tutor.core.settings import Settings
     from ui.app import build_ui
     from ui.chat_store import ChatStore
     from ui.launch import running

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.bank import QuestionBank
+from ingest.bank import build_bank
 from ingest.parse import parse_paths
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -16,7 +16,7 @@ CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 def _corpus():
     docs, errors = parse_paths([CORPUS])
     assert not errors
-    return docs, QuestionBank.build(docs)
+    return docs, build_bank(docs)
 
 
 @pytest.mark.slow

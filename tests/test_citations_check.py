@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from tutor.citations import sources_from_hits, truncate_to_tokens
-from tutor.types import Chunk, Citation, Hit
+from tutor.core.types import Chunk, Citation, Hit
+from tutor.retrieval.citations import sources_from_hits, truncate_to_tokens
 
 
 def _src(n: int, text: str = "text") -> Citation:

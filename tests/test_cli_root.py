@@ -34,7 +34,7 @@ def test_tutor_error_becomes_a_readable_message(monkeypatch, capsys) -> None:
     import pytest
 
     from tutor.cli import main as cli_main
-    from tutor.errors import StoreBusyError
+    from tutor.core.errors import StoreBusyError
 
     def boom() -> None:
         raise StoreBusyError("The knowledge base is in use.", hint="Close the other tutor process.")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tutor.conversation import (
+from tutor.answering.conversation import (
     Turn,
     fallback_query,
     history_from_messages,

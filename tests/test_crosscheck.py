@@ -1,9 +1,9 @@
-"""tutor.crosscheck: a comparison answer crediting one rival with the other's term is caught; the
+"""tutor.answering.crosscheck: a comparison answer crediting one rival with the other's term is caught; the
 same facts said of the right rival, negated, or about terms both share are not."""
 
 from __future__ import annotations
 
-from tutor.crosscheck import mixups, names, parts, rivals, terms
+from tutor.answering.crosscheck import mixups, names, parts, rivals, terms
 
 Q = "Чем GPTQ отличается от AWQ?"
 SOURCES = [

@@ -8,9 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tutor.engine import EmbeddedEngine, engine_args, free_port
-from tutor.errors import LLMUnavailableError, ModelError
-from tutor.settings import Settings
+from tutor.core.errors import LLMUnavailableError, ModelError
+from tutor.core.settings import Settings
+from tutor.llm.engine import EmbeddedEngine, engine_args, free_port
 
 
 def test_every_slot_gets_the_full_context_window(tmp_path):
@@ -48,7 +48,7 @@ def test_a_port_taken_before_the_child_binds_it_is_retried(tmp_path, monkeypatch
     """The retry policy, without racing a real child: whether llama.cpp reports the busy port or the
     bogus model first depends on thread timing under load (this test was flaky on a busy CI machine
     when it raced the real child)."""
-    import tutor.engine as eng
+    import tutor.llm.engine as eng
 
     bogus = tmp_path / "bogus.gguf"
     bogus.write_text("not a model")

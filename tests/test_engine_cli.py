@@ -7,8 +7,8 @@ import json
 from typer.testing import CliRunner
 
 from tutor.cli.main import app
-from tutor.errors import ConfigError, ModelError
-from tutor.vllm import VLLM_MAIN
+from tutor.core.errors import ConfigError, ModelError
+from tutor.llm.vllm import VLLM_MAIN
 
 runner = CliRunner()
 

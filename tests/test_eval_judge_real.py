@@ -14,7 +14,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def judge(real_services):
     """The tutor's own LLM as judge, with a longer timeout (the CPU is shared in CI)."""
-    from tutor.llm import LLMClient
+    from tutor.llm.client import LLMClient
 
     settings = real_services.settings.model_copy(update={"llm_timeout": 600.0})
     return Judge(LLMClient.from_settings(settings, base_url=real_services.llm_base_url))

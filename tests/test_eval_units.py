@@ -17,7 +17,7 @@ from evals.run_grading import LabelledAnswer, run_grading
 from evals.run_retrieval import run_retrieval
 from evals.thresholds import check_thresholds
 from tests.fakes import FakeEmbedder, FakeLLM
-from tutor.types import BankItem, Chunk, Hit
+from tutor.core.types import BankItem, Chunk, Hit
 
 
 def _reply_by_purpose(messages: list[dict[str, str]]) -> str:
@@ -220,7 +220,7 @@ def test_thresholds():
 def test_run_suite_retrieval_writes_report_and_delta(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     from evals import api
     from evals import golden as gd
-    from tutor.settings import Settings
+    from tutor.core.settings import Settings
 
     para = tmp_path / "p.jsonl"
     write_jsonl([Paraphrase(id="p1", q="kv?", fact="KV cache")], para)
@@ -334,7 +334,7 @@ def test_stored_answers_are_rescored_with_hand_labels_and_removed_sentences_coun
 
 def test_ask_rows_passes_the_previous_answer_to_a_follow_up_and_keeps_a_failure_as_a_row() -> None:
     from evals.run_answer_set import AnswerQuestion, ask_rows
-    from tutor.types import Answer
+    from tutor.core.types import Answer
 
     seen = []
 

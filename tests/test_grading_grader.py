@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.bank import QuestionBank
 from tests.fakes import FakeEmbedder, FakeLLM
-from tutor.errors import GradingError, InputError, NotFoundError
-from tutor.grading.bank_index import QuestionIndex
+from tutor.core.errors import GradingError, InputError, NotFoundError
+from tutor.core.types import BankItem, Chunk, Hit, KeyPoint, Probe, Rubric
 from tutor.grading.grader import Grader
 from tutor.grading.schema import PointResult
 from tutor.grading.score import compute_score
-from tutor.types import BankItem, Chunk, Hit, KeyPoint, Probe, Rubric
+from tutor.retrieval.bank import QuestionBank
+from tutor.retrieval.bank_index import QuestionIndex
 
 P1 = KeyPoint(text="KV-cache хранит keys и values предыдущих токенов",
               probe=Probe(question="What does the KV cache store?", right="keys and values of past tokens",

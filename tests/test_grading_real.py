@@ -10,14 +10,13 @@ import pytest
 
 from evals import bank_match
 from evals import run_grading as protocol
-from tutor.grading.grader import Grader
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def grader(ingested_services):
-    return Grader.from_services(ingested_services, llm_follow_up=False)
+    return ingested_services.grader(llm_follow_up=False)
 
 
 @pytest.fixture(scope="module")

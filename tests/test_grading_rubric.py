@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from tests.fakes import FakeEmbedder
-from tutor.grading.bank_index import QuestionIndex
+from tutor.core.types import BankItem, KeyPoint, Rubric
 from tutor.grading.rubric import (
     ReviewedRubric,
     attach_rubrics,
@@ -21,7 +21,7 @@ from tutor.grading.rubric import (
     statements,
     structure_rubric,
 )
-from tutor.types import BankItem, KeyPoint, Rubric
+from tutor.retrieval.bank_index import QuestionIndex
 
 REF = ("Что должен затронуть профи:\n"
        "**BPE** объединяет самые частые пары символов итеративно.\n"

@@ -10,9 +10,9 @@ import pytest
 from ingest.parse import parse_document, parse_text
 from ingest.pipeline import ingest_paths, plan
 from tests.fakes import FakeEmbedder
-from tutor.errors import InputError
+from tutor.core.errors import InputError
+from tutor.core.settings import Settings
 from tutor.services import Services
-from tutor.settings import Settings
 
 DOCS = {
     "lora.md": "# LoRA\n\n## Basic\n\nQ: Что такое LoRA?\nA: Low-Rank Adaptation: W' = W + BA, "

@@ -18,8 +18,8 @@ from evals.library import write_layout
 from ingest.parse import parse_paths
 from ingest.pipeline import ingest_paths
 from tests.fakes import FakeEmbedder
+from tutor.core.settings import Settings
 from tutor.services import Services
-from tutor.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CHILD = """
@@ -27,7 +27,7 @@ import sys, time
 from pathlib import Path
 from tests.fakes import FakeEmbedder
 from tutor.services import Services
-from tutor.settings import Settings
+from tutor.core.settings import Settings
 from ingest.pipeline import ingest_paths
 
 class Slow(FakeEmbedder):

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from ingest.bank import QuestionBank
 from tests.fakes import FakeEmbedder, reading_llm
-from tutor.attempts import AttemptStore
-from tutor.errors import InputError, NotFoundError
+from tutor.core.errors import InputError, NotFoundError
+from tutor.core.types import BankItem, KeyPoint, Probe, Rubric
 from tutor.grading.grader import Grader
-from tutor.interview import MockInterview, next_level
-from tutor.types import BankItem, KeyPoint, Probe, Rubric
+from tutor.practice.attempts import AttemptStore
+from tutor.practice.interview import MockInterview, next_level
+from tutor.retrieval.bank import QuestionBank
 
 LEVELS = ("basic", "medium", "killer")
 def rubric(t: str) -> Rubric:

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from tutor.budget import approx_tokens
-from tutor.errors import LLMError, LLMOutputError, LLMTimeoutError, LLMUnavailableError
-from tutor.llm import LLMClient
+from tutor.core.errors import LLMError, LLMOutputError, LLMTimeoutError, LLMUnavailableError
+from tutor.llm.budget import approx_tokens
+from tutor.llm.client import LLMClient
 
 Reply = Callable[[BaseHTTPRequestHandler], None]
 
@@ -351,9 +351,9 @@ def test_count_tokens_does_not_wait_on_a_hung_server_twice():
 def test_one_json_log_line_per_call(serve, caplog):
     s = serve([chat_reply("bad"), chat_reply('{"points": [], "score": 2}')])
     c = client(s.base_url, verbose=True)
-    with caplog.at_level(logging.INFO, logger="tutor.llm"):
+    with caplog.at_level(logging.INFO, logger="tutor.llm.client"):
         c.structured(MSG, Grade, purpose="grade")
-    lines = [r.getMessage() for r in caplog.records if r.name == "tutor.llm"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "tutor.llm.client"]
     assert len(lines) == 1
     rec = json.loads(lines[0])
     assert rec["purpose"] == "grade" and rec["outcome"] == "repaired" and rec["model"] == "m"
@@ -362,7 +362,7 @@ def test_one_json_log_line_per_call(serve, caplog):
 
 
 def test_from_settings_uses_settings():
-    from tutor.settings import Settings
+    from tutor.core.settings import Settings
 
     s = Settings(llm_model="qwen-x", llm_context=4096, llm_timeout=7, llm_max_retries=5)
     c = LLMClient.from_settings(s, base_url="http://h:1/v1/")
@@ -387,7 +387,7 @@ def test_no_penalty_fields_when_it_is_off(serve):
     s = serve([chat_reply("ok")])
     client(s.base_url).complete(MSG, purpose="ask")
     assert not {"repetition_penalty", "repeat_penalty"} & set(s.chat_requests()[0])
-    from tutor.settings import Settings
+    from tutor.core.settings import Settings
 
     assert LLMClient.from_settings(Settings(), base_url="http://h:1/v1").repetition_penalty == 1.05
 

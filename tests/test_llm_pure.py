@@ -7,11 +7,11 @@ from typing import Literal
 import pytest
 from pydantic import BaseModel, Field
 
-from tutor.budget import approx_tokens, fit_budget, truncate
-from tutor.errors import ConfigError, LLMOutputError
-from tutor.sse import StreamState, parse_sse_line
-from tutor.strict_schema import response_format, strict_schema
-from tutor.vllm import VLLM_MAIN, VLLMOptions, build_vllm_command, redact, vllm_launcher
+from tutor.core.errors import ConfigError, LLMOutputError
+from tutor.llm.budget import approx_tokens, fit_budget, truncate
+from tutor.llm.sse import StreamState, parse_sse_line
+from tutor.llm.strict_schema import response_format, strict_schema
+from tutor.llm.vllm import VLLM_MAIN, VLLMOptions, build_vllm_command, redact, vllm_launcher
 
 
 def words(text: str) -> int:
@@ -142,8 +142,8 @@ def test_vllm_launcher_prefers_the_own_python_then_path(monkeypatch):
 def test_docstring_examples():
     import doctest
 
-    import tutor.budget
-    import tutor.vllm
+    import tutor.llm.budget
+    import tutor.llm.vllm
 
-    for mod in (tutor.budget, tutor.vllm):
+    for mod in (tutor.llm.budget, tutor.llm.vllm):
         assert doctest.testmod(mod).failed == 0

@@ -43,7 +43,7 @@ def test_stream_yields_several_deltas_with_ttft(real_services):
 
 def test_count_tokens_is_the_servers_exact_count(real_services):
     llm = real_services.llm
-    from tutor.budget import approx_tokens
+    from tutor.llm.budget import approx_tokens
 
     text = "Что такое attention и зачем нужен KV-cache при декодировании?"
     exact = llm.count_tokens(text)

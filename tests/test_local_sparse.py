@@ -9,9 +9,9 @@ import pytest
 from qdrant_client import QdrantClient, models
 from qdrant_client.local import local_collection, sparse_distances
 
-from tutor import local_sparse
-from tutor.settings import Settings
-from tutor.store import open_store
+from tutor.core.settings import Settings
+from tutor.retrieval import local_sparse
+from tutor.retrieval.store import open_store
 
 STOCK = sparse_distances.calculate_distance_sparse
 

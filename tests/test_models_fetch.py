@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from tutor.assemble import ModelSpec, Part, find_wheel, stamp_path
-from tutor.errors import ModelError
-from tutor.models import (
+from tutor.core.errors import ModelError
+from tutor.core.settings import Settings
+from tutor.models.assemble import ModelSpec, Part, find_wheel, stamp_path
+from tutor.models.provision import (
     EMBED_SPEC,
     LLM_SPEC,
     QUERY_ARTIFACT,
@@ -23,7 +24,6 @@ from tutor.models import (
     gguf_path,
     status,
 )
-from tutor.settings import Settings
 
 
 def make_wheel(directory: Path, part: Part, payload: bytes) -> Path:
@@ -99,7 +99,7 @@ def test_second_run_is_a_noop_without_downloading_or_hashing(dirs, monkeypatch):
     def no_hashing(*a, **k):
         raise AssertionError("should trust the stamp")
 
-    monkeypatch.setattr("tutor.models.sha256_file", no_hashing)
+    monkeypatch.setattr("tutor.models.provision.sha256_file", no_hashing)
     assert fetch_one(spec, models, cache, downloader=repo, progress=False) == "present"
     assert len(repo.calls) == 3
 
@@ -166,7 +166,7 @@ def test_changed_file_invalidates_the_stamp_and_verify_reports_corrupt(dirs, tmp
     with (models / "tiny.gguf").open("ab") as fh:
         fh.write(b"tail")
     settings = Settings(model_dir=models, wheel_cache=cache, embed_model="x", llm_gguf=tmp_path / "none.gguf")
-    import tutor.models as tm
+    import tutor.models.provision as tm
 
     row = tm._spec_status(spec, models, verify=False, progress=False)
     assert row.state == "unverified"
@@ -230,7 +230,7 @@ def test_specs_and_paths_follow_the_settings(tmp_path):
     own = tmp_path / "own.gguf"
     own.write_bytes(b"GGUF")
     s = Settings(model_dir=tmp_path, embed_model="intfloat/multilingual-e5-small", llm_gguf=own)
-    from tutor.models import specs_for
+    from tutor.models.provision import specs_for
 
     assert specs_for(s) == []
     assert embedder_path(s) == "intfloat/multilingual-e5-small"
@@ -263,7 +263,7 @@ def test_real_models_are_provisioned_and_verify():
 
 
 def test_fetch_only_one_kind(tmp_path, monkeypatch):
-    import tutor.models as tm
+    import tutor.models.provision as tm
 
     seen: list[str] = []
     monkeypatch.setattr(tm, "fetch_one", lambda spec, *a, **k: seen.append(spec.name) or "present")

@@ -9,7 +9,7 @@ import pytest
 
 from ingest.parse import parse_document, parse_paths
 from ingest.readers import read_source
-from tutor.errors import DocumentError
+from tutor.core.errors import DocumentError
 
 MD = """# My LLM notes
 

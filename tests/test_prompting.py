@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from jinja2 import UndefinedError
 
-from tutor import prompting
-from tutor.prompting import data_block
+from tutor.core import prompting
+from tutor.core.prompting import data_block
 
 
 def test_data_block_wraps_text() -> None:

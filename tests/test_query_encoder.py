@@ -15,12 +15,13 @@ from pathlib import Path
 
 import pytest
 
-import tutor.models as tm
-from tutor.embedder import STEmbedder
-from tutor.errors import ModelError
-from tutor.models import EMBED_SPEC, QUERY_ARTIFACT, query_encoder_path
-from tutor.onnx_query import OnnxQueryEncoder
-from tutor.query_artifact import (
+import tutor.models.provision as tm
+from tutor.core.errors import ModelError
+from tutor.core.settings import Settings
+from tutor.models.embedder import STEmbedder
+from tutor.models.onnx_query import OnnxQueryEncoder
+from tutor.models.provision import EMBED_SPEC, QUERY_ARTIFACT, query_encoder_path
+from tutor.models.query_artifact import (
     META_FILE,
     MODEL_FILE,
     RECIPE,
@@ -29,7 +30,6 @@ from tutor.query_artifact import (
     artifact_state,
     file_sizes,
 )
-from tutor.settings import Settings
 from tutor.text.similarity import cosine
 
 WORDS = ["query:", "kv", "cache", "lora", "rag", "int8", "why", "what", "is"]
@@ -122,7 +122,7 @@ def test_fetch_builds_once_then_is_a_noop_and_rebuilds_on_a_new_recipe(tmp_path,
         rewrite_meta(dest, recipe_id=recipe.id)
 
     monkeypatch.setattr(tm, "fetch_one", lambda spec, *a, **k: "present")
-    monkeypatch.setattr("tutor.onnx_export.build_query_model", fake_build)
+    monkeypatch.setattr("tutor.models.onnx_export.build_query_model", fake_build)
     s = Settings(model_dir=tmp_path)
     assert tm.fetch(s, only="embedder") == {EMBED_SPEC.name: "present", QUERY_ARTIFACT: "built"}
     assert tm.fetch(s, only="embedder")[QUERY_ARTIFACT] == "present"
@@ -134,7 +134,7 @@ def test_fetch_builds_once_then_is_a_noop_and_rebuilds_on_a_new_recipe(tmp_path,
 
 def test_fetch_skips_the_artifact_when_it_can_never_be_used(tmp_path, monkeypatch):
     monkeypatch.setattr(tm, "fetch_one", lambda spec, *a, **k: "present")
-    monkeypatch.setattr("tutor.onnx_export.build_query_model", lambda *a, **k: pytest.fail("built"))
+    monkeypatch.setattr("tutor.models.onnx_export.build_query_model", lambda *a, **k: pytest.fail("built"))
     for s in (Settings(model_dir=tmp_path, embed_query_backend="torch"),
               Settings(model_dir=tmp_path, embed_quantize=False)):
         assert QUERY_ARTIFACT not in tm.fetch(s, only="embedder")
@@ -159,7 +159,7 @@ def test_status_lists_the_artifact_and_verify_runs_the_probes(tmp_path):
 # --- backend selection ---------------------------------------------------------------------------
 def test_auto_uses_the_artifact_when_ready_else_torch_with_one_log_line(tmp_path, caplog):
     s = Settings(model_dir=tmp_path)
-    with caplog.at_level(logging.WARNING, logger="tutor.models"):
+    with caplog.at_level(logging.WARNING, logger="tutor.models.provision"):
         assert query_encoder_path(s) is None
     assert len(caplog.records) == 1 and "tutor models fetch" in caplog.records[0].getMessage()
     folder = make_artifact(tmp_path)
@@ -170,7 +170,7 @@ def test_auto_uses_the_artifact_when_ready_else_torch_with_one_log_line(tmp_path
 
 def test_auto_falls_back_to_torch_on_a_stale_artifact(tmp_path, caplog):
     make_artifact(tmp_path, source="f" * 64)
-    with caplog.at_level(logging.WARNING, logger="tutor.models"):
+    with caplog.at_level(logging.WARNING, logger="tutor.models.provision"):
         assert query_encoder_path(Settings(model_dir=tmp_path)) is None
     assert "stale" in caplog.text and "tutor models fetch" in caplog.text
 
@@ -267,7 +267,7 @@ def test_embedder_rejects_a_query_encoder_of_another_dim(tmp_path):
 def test_recipe_exclusions_resolve_to_node_names_by_module_scope():
     from onnx import helper
 
-    from tutor.onnx_export import excluded_nodes, matmul_scopes
+    from tutor.models.onnx_export import excluded_nodes, matmul_scopes
 
     def node(op: str, name: str, scope: str):
         n = helper.make_node(op, ["a", "b"], [name + "_out"], name=name)
@@ -288,7 +288,7 @@ def test_recipe_exclusions_resolve_to_node_names_by_module_scope():
 
 
 def test_recipes_without_fusions_keep_their_ids_and_fusions_change_them():
-    from tutor.query_artifact import QuantRecipe
+    from tutor.models.query_artifact import QuantRecipe
 
     old = QuantRecipe(exclude=tuple(f"layers.{i}.mlp.down_proj" for i in (0, 23, 19, 6, 14, 5)))
     assert old.id == "83dc7ebc7c4728cc"  # the id the 6-layer recipe had before `fuse` existed
@@ -300,7 +300,7 @@ def test_rmsnorm_fusion_gives_one_node_and_the_same_numbers(tmp_path):
     import onnxruntime as ort
     from onnx import TensorProto, helper, numpy_helper, save
 
-    from tutor.onnx_export import fuse_graph
+    from tutor.models.onnx_export import fuse_graph
 
     w = numpy_helper.from_array(np.array([0.5, 1.0, 1.5, 2.0], dtype=np.float32), "w")
     consts = [numpy_helper.from_array(np.array(v, dtype=np.float32), n) for n, v in (("two", 2.0), ("eps", 1e-6))]

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from ingest.bank import QuestionBank
 from tests.fakes import FakeEmbedder, reading_llm
-from tutor.attempts import AttemptStore
-from tutor.errors import NotFoundError
+from tutor.core.errors import NotFoundError
+from tutor.core.types import BankItem, KeyPoint, Probe, Rubric
 from tutor.grading.grader import Grader
-from tutor.quiz import Quiz, order_candidates, resume_pending
-from tutor.types import BankItem, KeyPoint, Probe, Rubric
+from tutor.practice.attempts import AttemptStore
+from tutor.practice.quiz import Quiz, order_candidates, resume_pending
+from tutor.retrieval.bank import QuestionBank
 
 
 def item(i: int, topic: str, level: str = "basic") -> BankItem:
@@ -73,7 +73,7 @@ def test_resume_pending_completes_unfinished_attempts(tmp_path: Path) -> None:
 
 def test_a_grade_that_cannot_be_computed_is_not_stored_as_a_zero(tmp_path: Path) -> None:
     from tests.fakes import FakeLLM
-    from tutor.errors import GradingError
+    from tutor.core.errors import GradingError
 
     store = AttemptStore(tmp_path / "t.sqlite3")
     quiz = Quiz(BANK, store, user="anna")

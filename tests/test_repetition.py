@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tutor.repetition import drop_repeats, looping
+from tutor.llm.repetition import drop_repeats, looping
 
 AWQ = "AWQ активно использует информацию о втором порядке (Hessian) для квантизации. "
 GPTQ = "В отличие от AWQ, GPTQ использует информацию второго порядка. "

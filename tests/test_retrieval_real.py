@@ -10,7 +10,7 @@ import pytest
 from evals.golden import load_paraphrases
 from evals.metrics.retrieval import fact_relevance, hit_at_k, mrr_at_k
 from tests.conftest import CORPUS
-from tutor.types import Filters
+from tutor.core.types import Filters
 
 pytestmark = pytest.mark.slow
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 def test_paraphrases_hit_at_5_and_mrr_at_10(ingested_services, queries: str) -> None:
     """Default query path (the int8 ONNX encoder once `tutor models fetch` built it) and torch, both
     over the same document vectors (bf16 on CPUs with native bf16, else fp32)."""
-    from tutor.retrieval import Retriever
+    from tutor.retrieval.retriever import Retriever
 
     s = ingested_services
     retriever = s.retriever if queries == "default" else Retriever(

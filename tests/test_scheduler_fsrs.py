@@ -7,8 +7,8 @@ from pathlib import Path
 
 from fsrs import Rating
 
-from tutor.attempts import AttemptStore
-from tutor.scheduler import Scheduler, rating_for
+from tutor.practice.attempts import AttemptStore
+from tutor.practice.scheduler import Scheduler, rating_for
 
 
 def test_score_to_rating() -> None:

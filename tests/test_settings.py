@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tutor.settings import Settings
+from tutor.core.settings import Settings
 
 
 @pytest.fixture(autouse=True)
@@ -65,7 +65,7 @@ def test_invalid_value_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_bf16_fast_path_needs_native_bf16_in_the_cpu_flags() -> None:
-    from tutor.embedder import _BF16_FLAGS, cpu_flags
+    from tutor.models.embedder import _BF16_FLAGS, cpu_flags
 
     xeon = "processor\t: 0\nflags\t\t: fpu sse avx512f avx512bw avx512_vnni\n"
     spr = "flags\t\t: avx512f amx_bf16 avx512_bf16 amx_tile\n"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from ingest.sparse import SparseEncoder, term_id
+from tutor.retrieval.sparse import SparseEncoder, term_id
 from tutor.text.words import terms
 
 
@@ -28,7 +28,7 @@ def test_yo_and_case_are_normalised() -> None:
 
 
 def test_term_ids_are_stable_across_processes() -> None:
-    code = "from ingest.sparse import term_id; print(term_id('kv-cache'), term_id('квантизац'))"
+    code = "from tutor.retrieval.sparse import term_id; print(term_id('kv-cache'), term_id('квантизац'))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == [str(term_id("kv-cache")), str(term_id("квантизац"))]
     assert 0 <= term_id("x") < 2**31 and term_id("a") != term_id("b")

@@ -1,4 +1,4 @@
-"""tutor.store on a real embedded Qdrant (temporary folder) with the deterministic FakeEmbedder."""
+"""tutor.retrieval.store on a real embedded Qdrant (temporary folder) with the deterministic FakeEmbedder."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from ingest.sparse import SparseEncoder
 from tests.fakes import FakeEmbedder
-from tutor.errors import StoreBusyError, StoreError
-from tutor.settings import Settings
-from tutor.store import Store, open_store, point_id
-from tutor.types import Chunk, Filters
+from tutor.core.errors import StoreBusyError, StoreError
+from tutor.core.settings import Settings
+from tutor.core.types import Chunk, Filters
+from tutor.retrieval.sparse import SparseEncoder
+from tutor.retrieval.store import Store, open_store, point_id
 
 REPO = Path(__file__).resolve().parent.parent
 TEXTS = [
@@ -106,8 +106,8 @@ def test_point_ids_accept_hex_and_other_strings() -> None:
 
 def test_second_process_gets_store_busy_error(settings: Settings) -> None:
     held = open_store(settings)
-    code = ("import sys\nfrom tutor.settings import Settings\nfrom tutor.store import open_store\n"
-            "from tutor.errors import StoreBusyError\n"
+    code = ("import sys\nfrom tutor.core.settings import Settings\nfrom tutor.retrieval.store import open_store\n"
+            "from tutor.core.errors import StoreBusyError\n"
             f"try:\n    open_store(Settings(data_dir={str(settings.data_dir)!r}))\n"
             "except StoreBusyError as e:\n    print('BUSY', e)\n")
     try:

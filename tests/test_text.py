@@ -11,7 +11,7 @@ from ingest import notebook
 from ingest.parse import parse_document
 from tutor.text.language import detect_lang
 from tutor.text.similarity import cosine, cosines
-from tutor.text.words import normalize, stem, terms, words
+from tutor.text.words import normalise_text, stem, terms, words
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
@@ -57,9 +57,10 @@ def test_terms_stem_by_script_and_drop_stopwords() -> None:
 
 
 def test_normalize_and_words() -> None:
-    assert normalize("Ёлка,  KV-cache!") == "елка kv-cache"
-    assert words("KV-cache, 2.5x! (да)") == ["kv-cache", "2.5x", "да"]
-    assert words(" ?! ") == []
+    assert normalise_text("Ёлка,  KV-cache!") == "елка kv cache"
+    assert normalise_text("Что  такое RAG?") == "что такое rag"
+    assert words("KV-cache, 2.5x! (да)") == ["kv", "cache", "2", "5x", "да"]
+    assert words(" ?! - ") == []
 
 
 def test_cosine_of_vectors_and_of_rows() -> None:

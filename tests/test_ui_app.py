@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tutor.errors import LLMUnavailableError, NotFoundError
-from tutor.types import Answer, Citation
+from tutor.core.errors import LLMUnavailableError, NotFoundError
+from tutor.core.types import Answer, Citation
 from ui.chat_store import ChatStore
 from ui.views import (
     AttemptRow,
@@ -150,7 +150,7 @@ class ScriptedBackend:
 @pytest.fixture(scope="module")
 def scripted(tmp_path_factory: pytest.TempPathFactory):
     """(backend, url, chat store) for an app launched on a free 127.0.0.1 port with two logins."""
-    from tutor.settings import Settings
+    from tutor.core.settings import Settings
     from ui.app import build_ui
     from ui.launch import running
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tutor.attempts import Attempt, Progress, TopicMastery
+from tutor.core.types import BankItem, Citation
 from tutor.grading.schema import Grade, PointResult
-from tutor.types import BankItem, Citation
+from tutor.practice.attempts import Attempt, Progress, TopicMastery
 from ui.convert import attempt_rows, eval_view, grade_view, mastery_rows, question_view
 
 
@@ -60,7 +60,7 @@ def test_question_view_and_eval_view(tmp_path: Path):
 def test_interview_report_markdown_lists_topics_gaps_and_reviews():
     from datetime import datetime
 
-    from tutor.interview import Gap, InterviewReport, Review, TopicScore
+    from tutor.practice.interview import Gap, InterviewReport, Review, TopicScore
     from ui.convert import interview_report_md
 
     r = InterviewReport(overall=6.25, per_topic=[TopicScore(topic="RAG", mean=6.25, answers=2)],

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tutor.errors import ConfigError, InputError
-from tutor.types import Citation
+from tutor.core.errors import ConfigError, InputError
+from tutor.core.types import Citation
 from ui.chat_store import ChatStore
 from ui.launch import parse_auth
 from ui.library import MAX_BYTES, check_upload, safe_name

@@ -12,11 +12,11 @@ import threading
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from tutor.errors import TutorError
-from tutor.settings import Settings
+from tutor.core.errors import TutorError
+from tutor.core.settings import Settings
 
 if TYPE_CHECKING:  # pragma: no cover
-    from tutor.ports import ChatLLM, Embedder
+    from tutor.core.ports import ChatLLM, Embedder
 
 
 class Services:
@@ -40,7 +40,7 @@ class Services:
         return self._once("embedder", self._embedder)
 
     def _embedder(self) -> Embedder:
-        from tutor.embedder import build_embedder
+        from tutor.models.embedder import build_embedder
 
         return build_embedder(self.settings)
 
@@ -49,7 +49,7 @@ class Services:
         return self._once("store", self._store)
 
     def _store(self) -> Any:
-        from tutor.store import open_store
+        from tutor.retrieval.store import open_store
 
         store = open_store(self.settings)
         self._closers.append(store.close)
@@ -57,13 +57,13 @@ class Services:
 
     @cached_property
     def retriever(self) -> Any:
-        from tutor.retrieval import Retriever
+        from tutor.retrieval.retriever import Retriever
 
         return Retriever(self.store, self.embedder, self.settings)
 
     @cached_property
     def bank(self) -> Any:
-        from ingest.bank import QuestionBank
+        from tutor.retrieval.bank import QuestionBank
 
         return QuestionBank.load(self.settings.bank_path)
 
@@ -74,12 +74,12 @@ class Services:
 
     @cached_property
     def question_index(self) -> Any:
-        """Bank questions and their alternates embedded on their own (tutor.grading.bank_index);
+        """Bank questions and their alternates embedded on their own (tutor.retrieval.bank_index);
         cached beside the bank, rebuilt when a question or the embedder changes."""
         return self._once("question_index", self._question_index)
 
     def _question_index(self) -> Any:
-        from tutor.grading.bank_index import QuestionIndex
+        from tutor.retrieval.bank_index import QuestionIndex
 
         embedder = self.embedder
         key = f"{self.settings.embed_model}|{getattr(embedder, 'query_backend', '')}"
@@ -93,7 +93,7 @@ class Services:
     def _llm_base_url(self) -> str:
         if self.settings.llm_base_url:
             return self.settings.llm_base_url
-        from tutor.engine import EmbeddedEngine
+        from tutor.llm.engine import EmbeddedEngine
 
         engine = EmbeddedEngine(self.settings)
         self._closers.append(engine.stop)
@@ -104,7 +104,7 @@ class Services:
         return self._once("llm", self._llm)
 
     def _llm(self) -> ChatLLM:
-        from tutor.llm import LLMClient
+        from tutor.llm.client import LLMClient
 
         client = LLMClient.from_settings(self.settings, base_url=self.llm_base_url)
         self._closers.append(client.close)  # closed before the engine it talks to (LIFO)
@@ -124,10 +124,21 @@ class Services:
         """The answering pipeline every entry point uses (CLI, UI, evals): bank match + retrieval ->
         the notes' text -> the model's explanation, checked. ``searcher`` overrides the retriever
         (e.g. a locked wrapper)."""
-        from tutor.answering import Tutor
+        from tutor.answering.answer import Tutor
 
         return Tutor(searcher or self.retriever, self.llm, self.settings, match=self.match_bank,
                      chunks=self.store.get)
+
+    def grader(self, *, llm_follow_up: bool = True) -> Any:
+        """The grader every entry point uses; the bank, its question index and the retriever are
+        optional (not ingested yet, store busy): it then grades against what it has."""
+        from tutor.grading.grader import Grader
+
+        bank = _optional(lambda: self.bank)
+        searcher = _optional(lambda: self.retriever)
+        index = _optional(lambda: self.question_index) if bank is not None else None
+        return Grader(self.llm, embedder=self.embedder, searcher=searcher, bank=bank, index=index,
+                      max_answer_chars=self.settings.max_answer_chars, llm_follow_up=llm_follow_up)
 
     def warm(self) -> None:
         """Load what the first question needs (embedder, store, bank index, the LLM engine with one
@@ -140,7 +151,7 @@ class Services:
     # --- persistence ---------------------------------------------------------------------------
     @cached_property
     def attempts(self) -> Any:
-        from tutor.attempts import AttemptStore
+        from tutor.practice.attempts import AttemptStore
 
         store = AttemptStore(self.settings.sqlite_path)
         self._closers.append(store.close)
@@ -157,3 +168,11 @@ class Services:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _optional(build: Any) -> Any:
+    """A piece a component can do without (no bank built, store busy or not ingested) -> None."""
+    try:
+        return build()
+    except TutorError:
+        return None

@@ -1,6 +1,6 @@
 """The port the tabs talk to. ``ui.services_backend.ServicesBackend`` implements it on the real
 modules (answering, grading, quiz, interview, attempts, evals, ingest); unit tests pass a fake.
-Every method may raise ``tutor.errors.TutorError`` with a readable message."""
+Every method may raise ``tutor.core.errors.TutorError`` with a readable message."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import gradio as gr
 
-from tutor.types import Citation
+from tutor.core.types import Citation
 from ui.backend import Backend
 from ui.chat_store import ChatStore
 from ui.common import guarded, guarded_stream, user_of

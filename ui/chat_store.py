@@ -9,7 +9,7 @@ import time
 from contextlib import closing
 from pathlib import Path
 
-from tutor.types import Citation
+from tutor.core.types import Citation
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS ui_chat_messages (

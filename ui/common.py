@@ -12,7 +12,7 @@ from typing import Any
 
 import gradio as gr
 
-from tutor.errors import TutorError
+from tutor.core.errors import TutorError
 from ui.render import status_line
 
 log = logging.getLogger("tutor.ui")

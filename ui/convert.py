@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tutor.types import BankItem
+from tutor.core.types import BankItem
 from ui.views import AttemptRow, DocRow, EvalView, GradeView, MasteryRow, PointView, QuestionView
 
 
@@ -31,7 +31,7 @@ def grade_view(g: Any) -> GradeView:
 
 
 def mastery_rows(progress: Any) -> list[MasteryRow]:
-    """tutor.attempts.Progress -> rows, weakest first; ``due`` = the topic's earliest due review."""
+    """tutor.practice.attempts.Progress -> rows, weakest first; ``due`` = the topic's earliest due review."""
     due: dict[str, str] = {}
     for card in progress.due:
         topic, when = card.get("topic", ""), card.get("due", "")
@@ -43,7 +43,7 @@ def mastery_rows(progress: Any) -> list[MasteryRow]:
 
 
 def attempt_rows(attempts: list[Any]) -> list[AttemptRow]:
-    """tutor.attempts.Attempt list -> rows, newest first; unfinished attempts show their status."""
+    """tutor.practice.attempts.Attempt list -> rows, newest first; unfinished attempts show their status."""
     rows = []
     for a in reversed(attempts):
         when = datetime.fromtimestamp(a.created, UTC).strftime("%Y-%m-%d %H:%M")
@@ -70,7 +70,7 @@ def doc_rows(services: Any, items: list[BankItem]) -> list[DocRow]:
 
 
 def interview_report_md(report: Any) -> str:
-    """tutor.interview.InterviewReport -> Markdown (the tab escapes it with md_safe)."""
+    """tutor.practice.interview.InterviewReport -> Markdown (the tab escapes it with md_safe)."""
     lines = [f"### Interview report: {report.overall:.1f} / 10 over {report.turns} answers", ""]
     lines += [f"- **{t.topic}**: {t.mean:.1f} / 10 ({t.answers} answers)" for t in report.per_topic]
     if report.strengths:

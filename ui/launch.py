@@ -10,8 +10,8 @@ from pathlib import Path
 
 import gradio as gr
 
-from tutor.errors import ConfigError
-from tutor.settings import Settings
+from tutor.core.errors import ConfigError
+from tutor.core.settings import Settings
 from ui.render import CSS, JS
 
 

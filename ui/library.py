@@ -12,7 +12,7 @@ import gradio as gr
 import pandas as pd
 
 from ingest.readers import MAX_BYTES, SUFFIXES, size_error
-from tutor.errors import InputError
+from tutor.core.errors import InputError
 from ui.backend import Backend
 from ui.common import guarded
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import gradio as gr
 
-from tutor.errors import InputError
+from tutor.core.errors import InputError
 from ui.backend import LEVELS, Backend
 from ui.common import guarded, user_of
 from ui.render import grade_card, interview_status, md_safe, question_card

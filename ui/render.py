@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from html import escape
 
-from tutor.types import Citation
+from tutor.core.types import Citation
 from ui.views import GradeView, InterviewView, PointView, QuestionView
 
 _CODE = re.compile(r"(```.*?(?:```|$)|`[^`\n]*`)", re.S)

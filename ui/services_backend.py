@@ -1,5 +1,5 @@
-"""``Backend`` on the real modules: answering (tutor.answering), grading / quiz / interview / attempts
-(tutor.grading, tutor.quiz, tutor.interview, tutor.attempts), evals (evals.api) and ingest
+"""``Backend`` on the real modules: answering (tutor.answering.answer), grading / quiz / interview / attempts
+(tutor.grading, tutor.practice.quiz, tutor.practice.interview, tutor.practice.attempts), evals (evals.api) and ingest
 (ingest.pipeline). The only UI module that knows their APIs; it converts results into ``ui.views``.
 
 Gradio runs handlers in worker threads: searches go through one lock (one embedded Qdrant client),
@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from tutor.errors import InputError, NotFoundError, TutorError
+from tutor.core.errors import InputError, NotFoundError, TutorError
+from tutor.core.types import BankItem, Filters, Hit, Mode
 from tutor.services import Services
-from tutor.types import BankItem, Filters, Hit, Mode
 from ui.backend import ProgressCb
 from ui.convert import attempt_rows, eval_view, grade_view, interview_report_md, mastery_rows, question_view
 from ui.views import (
@@ -100,23 +100,22 @@ class ServicesBackend:
         key = f"_grader_obj_{llm_follow_up}"
         with self._lock:
             if key not in self.__dict__:
-                from tutor.grading.grader import Grader
 
                 self._searcher()
-                self.__dict__[key] = Grader.from_services(self.services, llm_follow_up=llm_follow_up)
+                self.__dict__[key] = self.services.grader(llm_follow_up=llm_follow_up)
             return self.__dict__[key]
 
     def _quiz(self, user: str) -> Any:
         with self._lock:
             if user not in self._quizzes:
-                from tutor.quiz import Quiz
+                from tutor.practice.quiz import Quiz
 
                 self._quizzes.put(user, Quiz(self.services.bank, self.services.attempts, user=user))
             return self._quizzes[user]
 
     # --- chat ----------------------------------------------------------------------------------
     def ask(self, user: str, question: str, history: list[dict[str, str]], style: str = "") -> Iterator[ChatEvent]:
-        from tutor.conversation import history_from_messages
+        from tutor.answering.conversation import history_from_messages
 
         for ev in self._tutor().stream(question, history_from_messages(history), style=style):
             yield ChatEvent(kind=ev.kind, text=ev.text, sources=ev.sources, answer=ev.answer)
@@ -160,7 +159,7 @@ class ServicesBackend:
 
     def grade_follow_up(self, user: str, parent: GradeView, answer: str) -> GradeView:
         """Graded like the interview's drill-down: same bank item, rubric narrowed to the gap."""
-        from tutor.quiz import submit_answer
+        from tutor.practice.quiz import submit_answer
 
         item = self._issued_item(user, parent.question_id)
         rubric = item.model_copy(update={"key_points": [parent.gap], "red_flags": []}) if parent.gap else None
@@ -179,7 +178,7 @@ class ServicesBackend:
         return grade.model_copy(update={"follow_up": text, "follow_up_pending": False})
 
     def interview_start(self, user: str, topics: list[str], n: int) -> InterviewView:
-        from tutor.interview import MockInterview
+        from tutor.practice.interview import MockInterview
 
         session = MockInterview(self._grader(), self.services.bank, self.services.attempts,
                                 topics=topics or None, n=n, user=user)

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from tutor.types import Answer, Citation
+from tutor.core.types import Answer, Citation
 
 Verdict = Literal["covered", "partly", "missed", "contradicted"]
 

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from tutor.cli.common import echo_json, load_settings
-from tutor.errors import TutorError
+from tutor.core.errors import TutorError
 
 CHAT_MEMORY_TOKENS = 2000  # the chat remembers this much; the rewriter/answerer see less
 
 if TYPE_CHECKING:  # pragma: no cover
-    from tutor.answering import AnswerEvent
-    from tutor.types import Answer, Citation
+    from tutor.answering.answer import AnswerEvent
+    from tutor.core.types import Answer, Citation
 
 
 def _tutor(services: Any) -> Any:
@@ -89,8 +89,8 @@ def ask(question: str = typer.Argument(..., help="Your question (Russian or Engl
 
 def chat(verbose: bool = typer.Option(False, "--verbose", "-v", help="Show sources and timings.")) -> None:
     """A terminal conversation: follow-ups are rewritten with the history. Empty line or Ctrl-D quits."""
-    from tutor.budget import approx_tokens
-    from tutor.conversation import Turn, trim_history
+    from tutor.answering.conversation import Turn, trim_history
+    from tutor.llm.budget import approx_tokens
     from tutor.services import Services
 
     history: list[Turn] = []

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 import typer
 
 from tutor.cli.common import echo_json, load_settings
-from tutor.errors import InputError
+from tutor.core.errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ingest.bank import QuestionBank
     from ingest.parse import ParsedDocument
-    from tutor.types import BankItem
+    from tutor.core.types import BankItem
+    from tutor.retrieval.bank import QuestionBank
 
 
 def _short(text: str, width: int) -> str:
@@ -73,7 +73,7 @@ def report(docs: list[ParsedDocument], bank: QuestionBank) -> str:
 
 def resolve(bank: QuestionBank, item_id: str) -> BankItem:
     """Exact id, or a unique id prefix (at least 4 characters)."""
-    from tutor.errors import NotFoundError
+    from tutor.core.errors import NotFoundError
 
     try:
         return bank.get(item_id)
@@ -97,7 +97,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="One JSON array on stdout."),
     ) -> None:
         """List questions as a table (id, topic, level, question)."""
-        from ingest.bank import QuestionBank
+        from tutor.retrieval.bank import QuestionBank
 
         if level and level.lower() not in ("basic", "medium", "killer"):
             raise InputError(f"Unknown level '{level}'.", hint="Use basic, medium or killer.")
@@ -118,7 +118,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="One JSON document on stdout."),
     ) -> None:
         """Everything known about one question: reference answer, key points, red flags."""
-        from ingest.bank import QuestionBank
+        from tutor.retrieval.bank import QuestionBank
 
         item = resolve(QuestionBank.load(load_settings().bank_path), item_id)
         echo_json(item) if as_json else typer.echo(_details(item))
@@ -133,10 +133,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Show or correct the rubric an answer is graded against; your rubric file
         (<data_dir>/rubrics.json) survives re-ingest."""
-        from ingest.bank import QuestionBank
+        from tutor.core.types import Rubric
         from tutor.grading.rubric import attach_rubrics, load_reviewed, load_user, save_user
         from tutor.grading.sources import rubric_of
-        from tutor.types import Rubric
+        from tutor.retrieval.bank import QuestionBank
 
         settings = load_settings()
         qb = QuestionBank.load(settings.bank_path)
@@ -164,7 +164,7 @@ def register(app: typer.Typer) -> None:
     @bank.command("stats")
     def stats_cmd(as_json: bool = typer.Option(False, "--json", help="One JSON document on stdout.")) -> None:
         """Question counts by topic, level and document."""
-        from ingest.bank import QuestionBank
+        from tutor.retrieval.bank import QuestionBank
 
         stats = QuestionBank.load(load_settings().bank_path).stats()
         if as_json:
@@ -181,7 +181,6 @@ def register(app: typer.Typer) -> None:
         show_report: bool = typer.Option(False, "--report", help="Print chunk and question counts."),
     ) -> None:
         """Parse documents and write only the question bank (no embedding; `tutor ingest` does both)."""
-        from ingest.bank import QuestionBank
         from ingest.parse import parse_paths
 
         settings = load_settings()
@@ -190,10 +189,11 @@ def register(app: typer.Typer) -> None:
             typer.secho(f"skipped: {err.user_message()}", err=True, fg=typer.colors.YELLOW)
         if not docs:
             raise InputError("No document could be parsed, so no bank was written.")
+        from ingest.bank import build_bank
         from ingest.pipeline import REVIEWED_RUBRICS
         from tutor.grading.rubric import attach_rubrics, load_reviewed, load_user
 
-        qb = QuestionBank.build(docs)
+        qb = build_bank(docs)
         qb.items = attach_rubrics(qb.items, load_reviewed(REVIEWED_RUBRICS), load_user(settings.user_rubrics_path))
         qb.save(settings.bank_path)
         typer.echo(f"{len(qb.items)} questions from {len(docs)} documents -> {settings.bank_path}")

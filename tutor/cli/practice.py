@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from tutor.cli.common import echo_json, load_settings
-from tutor.errors import InputError, TutorError
+from tutor.core.errors import InputError, TutorError
 
 if TYPE_CHECKING:  # pragma: no cover
     from tutor.grading.schema import Grade
@@ -56,7 +56,7 @@ def _follow_ups(grader: Any, quiz: Any, item: Any, grade: Grade) -> None:
             typer.echo(grader.explain(grade, choice[1:].strip() or "Why this score?"))
         elif choice == "a":
             focused = item.model_copy(update={"key_points": [g.point for g in grade.gaps[:1]] or item.key_points})
-            from tutor.quiz import submit_answer
+            from tutor.practice.quiz import submit_answer
 
             grade = submit_answer(quiz.attempts, quiz.scheduler, grader, item, _read_answer(), user=quiz.user,
                                   question=grade.follow_up, rubric=focused)
@@ -71,12 +71,11 @@ def quiz_cmd(topic: str = typer.Option(None, "--topic", help="Only this topic.")
              weakest: bool = typer.Option(False, "--weakest", help="Due reviews and weakest topics first."),
              user: str = USER) -> None:
     """Interactive quiz: a question, your answer, a rubric grade, follow-ups; Ctrl-D to stop."""
-    from tutor.grading.grader import Grader
-    from tutor.quiz import Quiz
+    from tutor.practice.quiz import Quiz
     from tutor.services import Services
 
     with Services(load_settings()) as services:
-        grader = Grader.from_services(services)
+        grader = services.grader()
         quiz = Quiz(services.bank, services.attempts, user=user)
         while True:
             try:
@@ -104,8 +103,8 @@ def _record(services: Any, user: str | None, grade: Grade, answer: str) -> str:
         return ""
     if not grade.question_id:
         return "not recorded: the question is not in the question bank"
-    from tutor.quiz import record_grade
-    from tutor.scheduler import Scheduler
+    from tutor.practice.quiz import record_grade
+    from tutor.practice.scheduler import Scheduler
 
     item = services.bank.get(grade.question_id)
     record_grade(services.attempts, Scheduler(services.attempts), item, answer, grade, user=user)
@@ -119,13 +118,12 @@ def grade_cmd(question: str = typer.Option("", "--question", "-q", help="The int
               as_json: bool = typer.Option(False, "--json", help="JSON output (one line per input)."),
               user: str = RECORD_AS) -> None:
     """Grade an answer against the rubric (0-10), or a whole JSONL file with --batch."""
-    from tutor.grading.grader import Grader
     from tutor.services import Services
 
     if batch is None and not (question.strip() or item_id):
         raise InputError("Give --question (or --id) and --answer, or --batch FILE.jsonl.")
     with Services(load_settings()) as services:
-        grader = Grader.from_services(services)
+        grader = services.grader()
         bank = grader.bank
         if batch is None:
             grade = _grade_one(grader, bank, question, answer, item_id)
@@ -163,12 +161,11 @@ def interview_cmd(topics: list[str] = typer.Option(None, "--topics", help="Topic
                   as_json: bool = typer.Option(False, "--json", help="Print the final report as JSON."),
                   user: str = USER) -> None:
     """Mock interview: adaptive level, drill-downs, and a final report."""
-    from tutor.grading.grader import Grader
-    from tutor.interview import MockInterview
+    from tutor.practice.interview import MockInterview
     from tutor.services import Services
 
     with Services(load_settings()) as services:
-        session = MockInterview(Grader.from_services(services), services.bank, services.attempts,
+        session = MockInterview(services.grader(), services.bank, services.attempts,
                                 topics=list(topics or []), n=n, user=user)
         while session.current is not None:
             q = session.current
@@ -199,7 +196,7 @@ def progress_cmd(as_json: bool = typer.Option(False, "--json", help="One JSON do
                  csv_path: Path = typer.Option(None, "--csv", help="Export all attempts to this CSV file."),
                  user: str = USER) -> None:
     """Attempts, per-topic mastery and scheduled reviews."""
-    from tutor.attempts import AttemptStore
+    from tutor.practice.attempts import AttemptStore
 
     store = AttemptStore(load_settings().sqlite_path)
     try:

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from tutor.cli.common import echo_json, load_settings
-from tutor.errors import InputError
+from tutor.core.errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from tutor.types import Hit
+    from tutor.core.types import Hit
 
 
 def hit_json(hit: Hit) -> dict[str, Any]:
@@ -66,8 +66,8 @@ def register(app: typer.Typer) -> None:
         """Show the chunks the tutor would cite for a query."""
         from pydantic import ValidationError
 
+        from tutor.core.types import Filters
         from tutor.services import Services
-        from tutor.types import Filters
 
         if mode not in ("hybrid", "dense", "sparse"):
             raise InputError(f"Unknown mode {mode!r}: use hybrid, dense or sparse.")

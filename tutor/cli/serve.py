@@ -9,7 +9,7 @@ import typer
 from tutor.cli.common import load_settings
 
 if TYPE_CHECKING:  # pragma: no cover
-    from tutor.settings import Settings
+    from tutor.core.settings import Settings
 
 
 def register(app: typer.Typer) -> None:
@@ -42,8 +42,8 @@ def _vllm(model: str, name: str, host: str, port: int, tp: int, pp: int, context
           api_key: str, dry_run: bool) -> None:
     import os
 
-    from tutor.errors import ConfigError
-    from tutor.vllm import VLLMOptions, build_vllm_command, redact, vllm_launcher
+    from tutor.core.errors import ConfigError
+    from tutor.llm.vllm import VLLMOptions, build_vllm_command, redact, vllm_launcher
 
     if not model:
         raise ConfigError("`--engine vllm` needs --model (a Hugging Face id such as "
@@ -60,8 +60,8 @@ def _vllm(model: str, name: str, host: str, port: int, tp: int, pp: int, context
 
 
 def _launcher_or_placeholder() -> list[str]:
-    from tutor.errors import ConfigError
-    from tutor.vllm import vllm_launcher
+    from tutor.core.errors import ConfigError
+    from tutor.llm.vllm import vllm_launcher
 
     try:
         return vllm_launcher()
@@ -70,8 +70,8 @@ def _launcher_or_placeholder() -> list[str]:
 
 
 def _embedded(settings: Settings, host: str, port: int, context: int, dry_run: bool) -> None:
-    from tutor.engine import engine_args, serve
-    from tutor.models import gguf_path
+    from tutor.llm.engine import engine_args, serve
+    from tutor.models.provision import gguf_path
 
     settings = settings.model_copy(update={"llm_context": context})
     gguf = gguf_path(settings)

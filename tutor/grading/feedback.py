@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
+from tutor.core.types import Citation
 from tutor.grading.schema import PointResult
 from tutor.text.words import terms
-from tutor.types import Citation
 
 _T = {
     "ru": {

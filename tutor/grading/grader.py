@@ -1,13 +1,13 @@
 """The grader: question + candidate answer -> Grade.
 
-question -> bank item (any phrasing: tutor.grading.bank_index) -> its rubric (data built at ingest)
+question -> bank item (any phrasing: tutor.retrieval.bank_index) -> its rubric (data built at ingest)
 -> per key point: the answer's closest sentences by multilingual embedding (tutor.grading.evidence)
 -> the LLM judges each (point, evidence) pair through the point's probe (tutor.grading.judge)
 -> Python computes the score (tutor.grading.score) -> a follow-up aimed at the biggest gap.
 
 Before any of it: an empty answer is 0 (no LLM call); a bare list of terms states nothing, so it
 covers no point (flag 'term_list'). A sentence giving a number the notes never give for the question
-(nor a product or quotient of two of theirs: tutor.factcheck.unverified_numbers) is listed as an
+(nor a product or quotient of two of theirs: tutor.text.numbers.unverified_numbers) is listed as an
 error and counts as one contradicted point in the score (flag 'unverified_numbers'): the rubric
 asks about a few facts, an invented figure elsewhere is still a wrong statement. Instructions aimed
 at the grader get no special rule: the answer is data between delimiters, evidence is chosen by
@@ -19,25 +19,22 @@ A grade that cannot be computed (no rubric, the LLM failing) raises GradingError
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from tutor.errors import GradingError, InputError, LLMError, TutorError
-from tutor.factcheck import derivable, unverified_numbers
+from tutor.core.errors import GradingError, InputError, LLMError
+from tutor.core.ports import ChatLLM, Embedder, Searcher
+from tutor.core.prompting import render
+from tutor.core.types import BankItem, KeyPoint
 from tutor.grading import checks, feedback
 from tutor.grading.evidence import Evidence, memo_vectors, pick_evidence
 from tutor.grading.judge import Reading, Thresholds, read_probe
 from tutor.grading.schema import Grade, PointResult, Verdict
 from tutor.grading.score import compute_score
 from tutor.grading.sources import Sources, notes_text, resolve
-from tutor.ports import ChatLLM, Embedder, Searcher
-from tutor.prompting import render
-from tutor.repetition import drop_repeats
+from tutor.llm.repetition import drop_repeats
 from tutor.text.language import detect_lang
+from tutor.text.numbers import derivable, unverified_numbers
 from tutor.text.words import words
-from tutor.types import BankItem, KeyPoint
-
-if TYPE_CHECKING:  # pragma: no cover
-    from tutor.services import Services
 
 # A key point without a probe (a rubric built from structure alone) is covered when the answer's
 # closest sentence is at least this close to it; it cannot be contradicted. NOT yet measured: every
@@ -50,7 +47,7 @@ class Grader:
     def __init__(self, llm: ChatLLM, *, embedder: Embedder | None = None, searcher: Searcher | None = None,
                  bank: Any = None, index: Any = None, max_answer_chars: int = 6000,
                  llm_follow_up: bool = True, thresholds: Thresholds | None = None) -> None:
-        """``index``: the bank-question index (tutor.grading.bank_index.QuestionIndex) or None."""
+        """``index``: the bank-question index (tutor.retrieval.bank_index.QuestionIndex) or None."""
         self.llm = llm
         self.embedder = embedder
         self.searcher = searcher
@@ -59,15 +56,6 @@ class Grader:
         self.max_answer_chars = max_answer_chars
         self.llm_follow_up = llm_follow_up
         self.thresholds = thresholds or Thresholds()
-
-    @classmethod
-    def from_services(cls, services: Services, *, llm_follow_up: bool = True) -> Grader:
-        s = services.settings
-        bank = _optional(lambda: services.bank)
-        searcher = _optional(lambda: services.retriever)
-        index = _optional(lambda: services.question_index) if bank is not None else None
-        return cls(services.llm, embedder=services.embedder, searcher=searcher, bank=bank, index=index,
-                   max_answer_chars=s.max_answer_chars, llm_follow_up=llm_follow_up)
 
     # --- public --------------------------------------------------------------------------------
     def match(self, question: str) -> Any:
@@ -186,11 +174,3 @@ class Grader:
             matched_question=src.matched_question, match=src.how, match_score=src.match_score,
             rubric_origin=src.rubric.origin, rubric_red_flags=src.rubric.red_flags,
             timings={k: round(v, 3) for k, v in timings.items()})
-
-
-def _optional(build: Any) -> Any:
-    """A piece the grader can do without (no bank built, store busy or not ingested) -> None."""
-    try:
-        return build()
-    except TutorError:
-        return None

@@ -1,6 +1,6 @@
 """The LLM judges one key point at a time; Python decides what its numbers mean.
 
-A key point with a probe (``tutor.types.Probe``) is checked by a two-option question about the
+A key point with a probe (``tutor.core.types.Probe``) is checked by a two-option question about the
 candidate's sentences: "Which method merges the most frequent pairs? A) BPE B) WordPiece C) the
 text does not say". The model's first-token probabilities (``ChatLLM.choose``) give P(right),
 P(wrong), P(not said); the options are asked in the other order too when the two sides are close
@@ -17,9 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from tutor.ports import ChatLLM, Message
-from tutor.prompting import render
-from tutor.types import Probe
+from tutor.core.ports import ChatLLM, Message
+from tutor.core.prompting import render
+from tutor.core.types import Probe
 
 Verdict = Literal["supports", "contradicts", "unrelated"]
 OPTIONS = ("A", "B", "C")

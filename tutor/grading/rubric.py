@@ -23,10 +23,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from tutor.errors import DocumentError
+from tutor.core.errors import DocumentError
+from tutor.core.types import BankItem, KeyPoint, Rubric
 from tutor.grading.checks import sentences
 from tutor.text.language import detect_lang
-from tutor.types import BankItem, KeyPoint, Rubric
 
 log = logging.getLogger("tutor.grading.rubric")
 

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from tutor.types import Citation, Lang, Level
+from tutor.core.types import Citation, Lang, Level
 
 Verdict = Literal["covered", "partly", "missed", "contradicted"]
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tutor.errors import NotFoundError
+from tutor.core.errors import NotFoundError
+from tutor.core.ports import Searcher
+from tutor.core.types import BankItem, Citation, Hit, Rubric
 from tutor.grading.rubric import structure_rubric
-from tutor.ports import Searcher
-from tutor.text.words import normalize
-from tutor.types import BankItem, Citation, Hit, Rubric
+from tutor.text.words import normalise_text
 
 
 @dataclass
@@ -32,9 +32,9 @@ def same_text(question: str, bank: Any) -> BankItem | None:
     """Exact match on the normalised question text (or one of its alternative phrasings)."""
     if bank is None:
         return None
-    key = normalize(question)
+    key = normalise_text(question)
     for item in bank.items:
-        if key in {normalize(q) for q in [item.question, *item.question_alt]}:
+        if key in {normalise_text(q) for q in [item.question, *item.question_alt]}:
             return item  # type: ignore[no-any-return]
     return None
 
@@ -62,7 +62,7 @@ def citations_for(item: BankItem) -> list[Citation]:
 
 
 def resolve(question: str, item: BankItem | None, bank: Any, match: Any, searcher: Searcher | None) -> Sources:
-    """``match``: typed question -> tutor.grading.bank_index.Match | None (the question index)."""
+    """``match``: typed question -> tutor.retrieval.bank_index.Match | None (the question index)."""
     if item is not None:
         return Sources(item, rubric_of(item), "given", citations=citations_for(item))
     found = same_text(question, bank)

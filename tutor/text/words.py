@@ -1,4 +1,4 @@
-"""Words of a text: normalising, the tokenizer + Snowball stemmer + stop-words, content words.
+"""Words of a text: the text key (``normalise_text``), the tokenizer + Snowball stemmer + stop-words, content words.
 
 One tokenizer for the project: the sparse (BM25) index, the notes' term overlap and the grader's
 feedback all call ``terms``.
@@ -10,6 +10,7 @@ feedback all call ``terms``.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 import Stemmer  # PyStemmer: a small C extension, no model files
@@ -17,7 +18,6 @@ import Stemmer  # PyStemmer: a small C extension, no model files
 # A token starts with a letter or digit and may contain inner '-', '.', '+', '/' (kv-cache, gpt-4o,
 # fp8, c++, top-p); trailing punctuation is stripped.
 _TOKEN = re.compile(r"[0-9a-zа-яё][0-9a-zа-яё_+]*(?:[-./][0-9a-zа-яё_+]+)*", re.IGNORECASE)
-_WORD = re.compile(r"[\w\-+.]+", re.UNICODE)
 _CYRILLIC = re.compile(r"[а-яё]")
 _LATIN = re.compile(r"[a-z]")
 
@@ -85,18 +85,18 @@ def terms(text: str) -> list[str]:
     return out
 
 
-def normalize(text: str) -> str:
-    """Lower case, ё->е, punctuation to spaces, one space.
+def normalise_text(text: str) -> str:
+    """The case-, space- and punctuation-insensitive key of a text (chunk and bank ids, bank merging,
+    an exactly typed bank question).
 
-    >>> normalize("Ёлка,  KV-cache!")
-    'елка kv-cache'
+    >>> normalise_text("Что  такое KV-cache?")
+    'что такое kv cache'
     """
-    t = text.lower().replace("ё", "е")
-    t = re.sub(r"[«»\"'`“”„()\[\]{}:;,!?…]", " ", t)
-    t = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", t)
-    return re.sub(r"\s+", " ", t).strip()
+    text = unicodedata.normalize("NFKC", text).lower().replace("ё", "е")
+    text = re.sub(r"[^\w\s]+", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def words(text: str) -> list[str]:
-    """The normalised words: 'KV-cache, 2.5x!' -> ['kv-cache', '2.5x']."""
-    return _WORD.findall(normalize(text))
+    """The words of ``normalise_text``: 'KV-cache, да!' -> ['kv', 'cache', 'да']; '?!' -> []."""
+    return normalise_text(text).split()

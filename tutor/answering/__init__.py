@@ -1,0 +1,1 @@
+"""Notes-first answers: the bank item's answer or the notes' sentences first, then a checked explanation."""

@@ -1,0 +1,1 @@
+"""The chat client (OpenAI-compatible: embedded llama.cpp or vLLM), streaming, structured output, serving, loop detection."""

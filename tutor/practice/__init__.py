@@ -1,0 +1,1 @@
+"""Quiz and mock interview sessions, spaced repetition (FSRS) and the attempts log."""
