@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
-from tutor.answering.notes import sentences
 from tutor.core.types import Chunk
+from tutor.text.sentences import sentences
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 LAYOUTS = ("facts", "paragraphs", "markdown", "qa", "ipynb", "pdf")
@@ -25,7 +25,7 @@ SUFFIX = {"facts": ".txt", "paragraphs": ".txt", "markdown": ".md", "qa": ".txt"
 @lru_cache(maxsize=4)  # every render draws from the same pool
 def seed_sentences(corpus: Path = CORPUS) -> tuple[str, ...]:
     """Prose sentences of the seed notes (no headings, tables, questions or list markers), split by
-    the notes' own sentence splitter (``tutor.answering.notes.sentences``)."""
+    the one sentence splitter (``tutor.text.sentences``)."""
     out: list[str] = []
     for path in sorted(corpus.glob("*.txt")) + sorted(corpus.glob("*.md")):
         for line in path.read_text(encoding="utf-8", errors="replace").splitlines():

@@ -105,7 +105,7 @@ def ask_rows(tutor: Any, rows: Sequence[AnswerQuestion], *, progress: Callable[[
 
 def explanation_sentences(row: dict[str, Any]) -> list[str]:
     """The sentences of a recorded answer's explanation as shown (labels are keyed by them)."""
-    from tutor.answering.notes import sentences
+    from tutor.text.sentences import sentences
 
     return [x for line in (row.get("explanation") or "").splitlines() for x in sentences(line)]
 

@@ -349,13 +349,7 @@ def test_a_repetition_loop_is_stopped_and_its_copies_removed():
     assert ans.text.endswith("✂ Модель начала повторяться: генерация остановлена, повторы убраны из ответа.")
 
 
-def test_sentences_keep_list_numbers_with_their_items():
-    from tutor.answering.notes import sentences
-
-    assert sentences("Algorithm: 1. Draft proposes. 2. Target verifies. Done") == [
-        "Algorithm:", "1. Draft proposes.", "2. Target verifies.", "Done"]
-    assert sentences("It has 2. Then more") == ["It has 2.", "Then more"]
-    assert sentences("A. B\nC") == ["A.", "B", "C"]
+def test_a_numbered_list_in_an_explanation_is_checked_item_by_item():
     text, removed = check_explanation("Шаги: 1. Черновик предлагает. 2. Модель проверяет.", ["черновик"], "?")
     assert removed == [] and "1. Черновик" in text
 

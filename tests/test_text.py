@@ -10,6 +10,7 @@ import pytest
 from ingest import notebook
 from ingest.parse import parse_document
 from tutor.text.language import detect_lang
+from tutor.text.sentences import sentences
 from tutor.text.similarity import cosine, cosines
 from tutor.text.words import normalise_text, stem, terms, words
 
@@ -76,3 +77,31 @@ def test_cosine_of_vectors_and_of_rows() -> None:
                for i in range(5) for j in range(3))
     assert cosines(a, b[0]).shape == (5,)
     assert cosines([[0.0, 0.0]], [1.0, 0.0]).tolist() == [0.0]
+
+
+def test_sentences_keep_list_numbers_with_their_items() -> None:
+    assert sentences("Algorithm: 1. Draft proposes. 2. Target verifies. Done") == [
+        "Algorithm:", "1. Draft proposes.", "2. Target verifies.", "Done"]
+    assert sentences("It has 2. Then more") == ["It has 2.", "Then more"]
+    assert sentences("A. B\nC") == ["A.", "B", "C"]
+
+
+def test_sentences_split_lower_case_typing_but_not_after_abbreviations() -> None:
+    assert sentences("ну hybrid. потом RRF, т.е. слияние (см. выше). e.g. this, vs. that") == [
+        "ну hybrid.", "потом RRF, т.е. слияние (см. выше).", "e.g. this, vs. that"]
+    assert sentences("2.5x faster. Then 10 GB") == ["2.5x faster.", "Then 10 GB"]
+    assert sentences("A; B. C", semicolons=True) == ["A;", "B.", "C"]
+    assert sentences("A; B. C") == ["A; B.", "C"]
+    assert sentences("  \n ") == []
+
+
+def test_splitting_then_joining_loses_no_text_of_any_note() -> None:
+    """Every chunk of the corpus and every bank answer: the sentences, joined, are the text
+    (whitespace aside), and each sentence is a verbatim piece of it."""
+    texts = [c.text for p in sorted(CORPUS.glob("*.txt")) for c in parse_document(p).chunks]
+    assert len(texts) > 200
+    for text in texts:
+        for semicolons in (False, True):
+            parts = sentences(text, semicolons=semicolons)
+            assert "".join("".join(parts).split()) == "".join(text.split())
+            assert all(p in text or p.split(" ", 1)[-1] in text for p in parts)

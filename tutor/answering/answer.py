@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 from tutor.answering.conversation import Turn, fallback_query, needs_rewrite, trim_history
 from tutor.answering.crosscheck import names, shaped
 from tutor.answering.factcheck import CHECKS, Check, check_explanation
-from tutor.answering.notes import NotesPart, bank_text, extract, from_bank, sentences, squash, with_also
+from tutor.answering.notes import NotesPart, bank_text, extract, from_bank, squash, with_also
 from tutor.core.errors import InputError, LLMOutputError
 from tutor.core.phrases import phrase
 from tutor.core.ports import ChatLLM, Message, Searcher
@@ -34,6 +34,7 @@ from tutor.llm.repetition import drop_repeats, looping
 from tutor.retrieval.bank_index import MATCH_MIN
 from tutor.retrieval.citations import sources_from_hits, truncate_to_tokens
 from tutor.text.language import detect_lang
+from tutor.text.sentences import sentences
 
 log = logging.getLogger(__name__)
 _MARKERS = re.compile(r"\s?\[\d+\]")  # old answers' [n] refer to old sources: hide them

@@ -24,8 +24,8 @@ from collections.abc import Sequence
 
 from tutor.core.types import Mixup
 from tutor.text.language import detect_lang
+from tutor.text.sentences import sentences
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 NEGATIONS = frozenset(("не", "нет", "без", "not", "no", "without", "never", "ни"))
 _PART = re.compile(r"[,;]\s+|\(\d\)")  # not at ':' or ' — ': 'AWQ — activation-aware' keeps its subject
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9+]*(?:-[A-Za-z0-9+]+)*")
@@ -68,7 +68,7 @@ def names(text: str, term: str) -> bool:
 
 def parts(answer: str) -> list[str]:
     """'A делает X, а B — Y. C.' -> ['A делает X', 'а B — Y.', 'C.'] (cut at sentence ends, ',' and ';')."""
-    return [p.strip() for s in _SENTENCE.split(answer) for p in _PART.split(s) if p and p.strip()]
+    return [p.strip() for s in sentences(answer) for p in _PART.split(s) if p and p.strip()]
 
 
 def mixups(answer: str, question: str, sources: Sequence[tuple[int, str]]) -> list[Mixup]:
@@ -77,7 +77,7 @@ def mixups(answer: str, question: str, sources: Sequence[tuple[int, str]]) -> li
     if not ents:
         return []
     russian = detect_lang(answer) == "ru"
-    lines = [(n, unit, _owners(unit, text, ents)) for n, text in sources for unit in _SENTENCE.split(text)]
+    lines = [(n, unit, _owners(unit, text, ents)) for n, text in sources for unit in sentences(text)]
     out: list[Mixup] = []
     seen: set[tuple[str, str]] = set()
     for part in parts(re.sub(r"\s?\[\d+\]", "", answer)):

@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from typing import Literal
 
 from tutor.answering.crosscheck import mixups
-from tutor.answering.notes import sentences
 from tutor.core.types import Removed
 from tutor.text.numbers import new_numbers
+from tutor.text.sentences import sentences
 
 Check = Literal["numbers", "comparison", "expansion"]
 CHECKS: tuple[Check, ...] = ("numbers", "comparison", "expansion")

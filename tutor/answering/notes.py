@@ -18,6 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from tutor.core.types import BankItem, Citation
+from tutor.text.sentences import sentences
 from tutor.text.words import terms
 
 # A longer bank answer is cut at a sentence end (the whole text stays in the source card).
@@ -33,7 +34,6 @@ ALSO_SENTENCES = 2
 ALSO_SOURCES = 2
 ALSO_MIN_SHARED = 2
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[«\"(A-ZА-ЯЁ0-9])|\n+")
 _ANSWER_LABEL = re.compile(r"^\s*(?:A|Ответ)\s*[:.]\s*", re.IGNORECASE)
 _QUESTION_LABEL = re.compile(r"^\s*(?:Q|Вопрос)\s*[:.]", re.IGNORECASE)
 
@@ -63,33 +63,6 @@ class NotesPart(BaseModel):
     @property
     def full_text(self) -> str:
         return f"{self.text}\n{self.also}" if self.also else self.text
-
-
-_LIST_NUMBER = re.compile(r"(?:^|(?<=\s))\d{1,2}[.)]$")
-_ITEM_NUMBER = re.compile(r"(?:^|(?<=\s))(\d{1,2})[.)]\s")
-
-
-def sentences(text: str) -> list[str]:
-    """Sentences and lines of a note, verbatim; a list number goes with its item, not the sentence
-    before it: 'A. B\\nC' -> ['A.', 'B', 'C']; 'Steps: 1. Draft. 2. Verify.' -> ['Steps:', '1. Draft.', '2. Verify.'];
-    'It has 2. Then' -> ['It has 2.', 'Then']."""
-    listed = {int(n) for n in _ITEM_NUMBER.findall(text)}
-    out: list[str] = []
-    carry = ""
-    for piece in (s.strip() for s in _SENTENCE_END.split(text)):
-        if not piece:
-            continue
-        piece = f"{carry} {piece}" if carry else piece
-        carry = ""
-        m = _LIST_NUMBER.search(piece)
-        if m and (piece[:m.start()].rstrip().endswith(":") or not piece[:m.start()].strip()
-                  or ({int(m.group(0)[:-1]) - 1, int(m.group(0)[:-1]) + 1} & listed)):
-            carry, piece = m.group(0), piece[:m.start()].strip()
-        if piece:
-            out.append(piece)
-    if carry:
-        out.append(carry)
-    return out
 
 
 def clip(text: str, max_chars: int = MAX_NOTES_CHARS) -> str:

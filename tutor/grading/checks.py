@@ -8,14 +8,6 @@ from __future__ import annotations
 import re
 
 
-def sentences(text: str) -> list[str]:
-    """Split an answer into numbered-able sentences: 'A. B! C' -> ['A.', 'B!', 'C']."""
-    parts = re.split(r"(?<=[.!?;])\s+|\n+", text.strip())
-    return [p.strip() for p in parts if p and p.strip()]
-
-
-
-
 def truncate(answer: str, max_chars: int) -> tuple[str, bool]:
     """Cut at the last whitespace before ``max_chars``. -> (text, was_truncated)."""
     if len(answer) <= max_chars:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tutor.grading.checks import sentences
+from tutor.text.sentences import sentences
 
 VectorFn = Callable[[Sequence[str]], list[list[float]]]
 # EmbeddingGemma document-document cosine of a key point and the closest answer sentence below which
@@ -48,7 +48,7 @@ def answer_units(text: str) -> list[str]:
     """The answer's sentences, plus the clauses of long ones (a sentence listing three advantages
     is far from each of them). 'A. B, c d e.' -> ['A.', 'B, c d e.']"""
     units: list[str] = []
-    for s in sentences(text):
+    for s in sentences(text, semicolons=True):
         units.append(s)
         if len(s.split()) > LONG_SENTENCE_WORDS:
             units.extend(p.strip() for p in s.replace(";", ",").split(",") if len(p.split()) >= 4)

@@ -34,6 +34,7 @@ from tutor.grading.sources import Sources, notes_text, resolve
 from tutor.llm.repetition import drop_repeats
 from tutor.text.language import detect_lang
 from tutor.text.numbers import derivable, unverified_numbers
+from tutor.text.sentences import sentences
 from tutor.text.words import words
 
 # A key point without a probe (a rubric built from structure alone) is covered when the answer's
@@ -87,7 +88,7 @@ class Grader:
             points = [PointResult(point=p.text, verdict="missed") for p in src.rubric.key_points]
             return self._grade(question, text, lang, src, points, flags, timings, ask=False)
         known = derivable(notes_text(src.item, src.rubric, question))
-        unverified = [(s, found) for s in checks.sentences(text) if (found := unverified_numbers(s, known))]
+        unverified = [(s, found) for s in sentences(text, semicolons=True) if (found := unverified_numbers(s, known))]
         if unverified:
             flags.append("unverified_numbers")
         t = time.perf_counter()

@@ -25,8 +25,8 @@ from pydantic import BaseModel, ValidationError
 
 from tutor.core.errors import DocumentError
 from tutor.core.types import BankItem, KeyPoint, Rubric
-from tutor.grading.checks import sentences
 from tutor.text.language import detect_lang
+from tutor.text.sentences import sentences
 
 log = logging.getLogger("tutor.grading.rubric")
 
@@ -73,7 +73,7 @@ def statements(text: str) -> list[str]:
             continue
         header = []
         line = _BULLET.sub("", _MARKUP.sub("", line)).strip()
-        for sent in sentences(line):
+        for sent in sentences(line, semicolons=True):
             sent = sent.strip()
             n = len(sent.split())
             if _LABEL.search(sent) or sent.endswith("?") or not MIN_WORDS <= n <= MAX_WORDS:
