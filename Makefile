@@ -18,5 +18,5 @@ unit:
 	.venv/bin/pytest -q -m "not slow and not browser"
 
 lint:
-	.venv/bin/ruff check tutor ingest evals ui tests scripts
+	.venv/bin/ruff check tutor ingest evals ui tests bench
 	.venv/bin/mypy tutor ingest evals ui

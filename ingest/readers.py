@@ -67,7 +67,7 @@ def _decode(raw: bytes, path: Path) -> str:
 
 def _pdf_text(path: Path) -> str:
     """Page texts through PDFium (``pypdfium2``): ~20x faster than pypdf on the same pages
-    (scripts/bench_parse.py: 0.1 s vs 2.2 s for a 40-page, 140 KB-text PDF), same text."""
+    (bench/parse.py: 0.1 s vs 2.2 s for a 40-page, 140 KB-text PDF), same text."""
     import pypdfium2 as pdfium
 
     try:

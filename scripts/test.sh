@@ -10,7 +10,7 @@ if [ ! -x /usr/bin/chromium ]; then
     || echo "warning: could not install chromium; browser tests will fail"
 fi
 echo "==> lint"
-.venv/bin/ruff check tutor ingest evals ui tests scripts || exit 1
+.venv/bin/ruff check tutor ingest evals ui tests bench || exit 1
 .venv/bin/mypy tutor ingest evals ui || exit 1
 echo "==> pytest"
 .venv/bin/pytest -q --durations=15 "$@"

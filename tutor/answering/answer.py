@@ -60,7 +60,7 @@ LENGTH: dict[str, tuple[str, int]] = {
 AGREE_MIN = 0.55
 # Extractive notes (no bank item) only when the best source's dense cosine reaches EXTRACT_MIN: on
 # the tune split the in-scope questions without a bank item had >= 0.489, the out-of-scope ones
-# that matched no bank item <= 0.372 (`python scripts/answer_scores.py tune`).
+# that matched no bank item <= 0.372 (`python -m evals.answer_scores tune`).
 EXTRACT_MIN = 0.45
 _SENTENCE_DONE = re.compile(r"[.!?…](?:[»\"')\]]*)(?=\s|$)")
 _HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]+[^\n]*\n?|^[ \t]*\*\*[^*\n]{1,40}:\*\*[ \t]*", re.MULTILINE)

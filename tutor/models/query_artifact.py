@@ -78,7 +78,7 @@ class QuantRecipe:
         return hashlib.sha256(blob).hexdigest()[:16]
 
 
-# Chosen by scripts/quant_variants.py (docs/retrieval.md): per-channel int8 weights; the 24 MLP
+# Chosen by bench/quant_variants.py (docs/retrieval.md): per-channel int8 weights; the 24 MLP
 # down_proj MatMuls stay fp32 (their GELU x up inputs carry the activation outliers: cosine to the
 # fp32 model mean 0.997 / min 0.993, paraphrase MRR@10 0.906 vs 0.894 with only the 6 worst layers
 # fp32); RMSNorm and the tanh GELU fused into single ORT nodes (3,183 -> 2,145 graph nodes, ~15% less

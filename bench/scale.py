@@ -8,8 +8,8 @@ cost does not depend on the values, and embedding 20k chunks on 2 cores would ta
 document-embedding rate is measured on 128 real chunks and the full embedding time extrapolated.
 Queries: 200 real query texts (sparse side) and stored vectors of other chunks (dense side).
 
-    .venv/bin/python scripts/bench_scale.py                  # 1000 5000 20000, plot in docs/scale.png
-    .venv/bin/python scripts/bench_scale.py --sizes 1000 --no-plot
+    .venv/bin/python bench/scale.py                  # 1000 5000 20000, plot in docs/scale.png
+    .venv/bin/python bench/scale.py --sizes 1000 --no-plot
 
 With TUTOR_QDRANT_URL set, the same runs go to a Qdrant server instead.
 """

@@ -1,7 +1,7 @@
 """Benchmark the LLM on a typical tutor request: a question + ~1,500 tokens of notes as context.
 
-    .venv/bin/python scripts/bench_llm.py                      # starts the embedded engine
-    .venv/bin/python scripts/bench_llm.py --base-url http://127.0.0.1:8088/v1
+    .venv/bin/python bench/llm.py                      # starts the embedded engine
+    .venv/bin/python bench/llm.py --base-url http://127.0.0.1:8088/v1
 
 Prints time to first token, prompt tok/s, decode tok/s (client-side, and the server's own figures
 when it reports them, as llama.cpp does). Run 1 sees a fresh prompt; run 2 repeats the same context

@@ -3,8 +3,8 @@
 Synthetic notes from the seed corpus's sentences (``evals.library``) in each layout, parsed with
 ``ingest.parse.parse_document`` (reading + structure + chunking + ids; no embedding).
 
-    .venv/bin/python scripts/bench_parse.py                      # 1, 4, 16 MB, every layout
-    .venv/bin/python scripts/bench_parse.py --sizes 1 4 --layouts facts pdf
+    .venv/bin/python bench/parse.py                      # 1, 4, 16 MB, every layout
+    .venv/bin/python bench/parse.py --sizes 1 4 --layouts facts pdf
 
 PDF files are drawn with matplotlib (slow to write); their time includes pypdf's text extraction.
 """

@@ -3,7 +3,7 @@ CPU has native bf16) and the int8 ONNX graph (built for queries by `tutor models
 document prompt — speed on 2 cores and retrieval quality (dense only, the 72 held-out paraphrases,
 queries through the default query encoder) over the corpus's 298 chunks.
 
-    .venv/bin/python scripts/bench_doc_embedding.py
+    .venv/bin/python bench/doc_embedding.py
 """
 
 from __future__ import annotations

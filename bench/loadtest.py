@@ -4,7 +4,7 @@ Each user clears its chat, asks a question (streamed), takes a practice question
 and reads its progress. Checks: no errors, no lost attempts (attempts counted in SQLite before and
 after), no state leaking between users; prints latency percentiles per endpoint.
 
-    TUTOR_LLM_BASE_URL=http://127.0.0.1:8088/v1 .venv/bin/python scripts/loadtest.py --users 8 \\
+    TUTOR_LLM_BASE_URL=http://127.0.0.1:8088/v1 .venv/bin/python bench/loadtest.py --users 8 \\
         --data-dir /tmp/tutor-load
 
 Without --url the app is built and launched in this process on a free 127.0.0.1 port over

@@ -3,7 +3,7 @@ top retrieved source is that item's chunk (agreement), the best source's dense c
 terms no note mentions. What AGREE_MIN, EXTRACT_MIN and the unknown-term rule in tutor/answering/answer.py
 were read from (tune split only).
 
-    HF_HUB_OFFLINE=1 .venv/bin/python scripts/answer_scores.py tune
+    HF_HUB_OFFLINE=1 .venv/bin/python -m evals.answer_scores tune
 """
 
 from __future__ import annotations

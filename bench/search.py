@@ -1,11 +1,11 @@
 """Search-only latency of the store (no embedder loaded): dense, sparse and hybrid queries against an
-ingested collection, p50 / p95 over the same 200 queries as scripts/bench_retrieval.py, modes
+ingested collection, p50 / p95 over the same 200 queries as bench/retrieval.py, modes
 interleaved query by query so that VM speed drift hits them alike. On the embedded store every
 query also runs with qdrant-client's stock sparse scorer (``tutor.retrieval.local_sparse`` replaces it), and
 the two scorers' top-k ids and scores are compared query by query.
 
-    TUTOR_DATA_DIR=<ingested dir> .venv/bin/python scripts/bench_search.py
-    TUTOR_DATA_DIR=<ingested dir> .venv/bin/python -O scripts/bench_search.py   # asserts stripped
+    TUTOR_DATA_DIR=<ingested dir> .venv/bin/python bench/search.py
+    TUTOR_DATA_DIR=<ingested dir> .venv/bin/python -O bench/search.py   # asserts stripped
 
 Dense query vectors are the stored vectors of other chunks (real unit vectors of the same model;
 a full scan costs the same for any vector); sparse query vectors come from the real query texts.
@@ -23,11 +23,10 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "scripts"))
 
-from bench_retrieval import latency_queries  # noqa: E402
 from qdrant_client.local import local_collection, sparse_distances  # noqa: E402
 
+from bench.retrieval import latency_queries  # noqa: E402
 from tutor.core.settings import Settings  # noqa: E402
 from tutor.retrieval import local_sparse  # noqa: E402
 from tutor.retrieval.sparse import SparseEncoder  # noqa: E402

@@ -15,7 +15,7 @@ Distractor vectors are cached in ~/.cache/interview-tutor/bench-library/ (they c
 run). ``--encoder int8`` embeds the distractors with the int8 ONNX graph and the document prompt
 (2x faster, mean cosine 0.996 with fp32: docs/ingest.md) instead of the default bf16 model.
 
-    .venv/bin/python scripts/bench_library.py --distractors 20000 --encoder int8
+    .venv/bin/python bench/library.py --distractors 20000 --encoder int8
 """
 
 from __future__ import annotations

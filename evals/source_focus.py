@@ -3,7 +3,7 @@ model sees): over the 72 paraphrases (a hit is relevant if it holds the item's f
 question bank (relevant = one of the item's source chunks), count the labelled-relevant and the
 other hits of the top 5 (hybrid) that each (floor, gap) would drop. The first hit is never dropped.
 
-    HF_HUB_OFFLINE=1 TUTOR_DATA_DIR=/tmp/evals-data .venv/bin/python scripts/source_focus_calibrate.py
+    HF_HUB_OFFLINE=1 TUTOR_DATA_DIR=/tmp/evals-data .venv/bin/python evals/source_focus.py
 
 Needs an ingested data dir (``tutor ingest``); nothing is written.
 """
@@ -38,10 +38,16 @@ def secondary_hits(svc: Services) -> tuple[list[tuple[float, float, int]], int]:
         rows.extend((h.dense_score or 0.0, best, r) for h, r in list(zip(hits, relevance(hits), strict=True))[1:])
 
     paraphrases, bank = load_paraphrases(), svc.bank.items
+    def by_fact(fact: str) -> Callable[[list[Hit]], list[int]]:
+        return lambda hits: fact_relevance([h.chunk.text for h in hits], fact)
+
+    def by_ids(ids: list[str]) -> Callable[[list[Hit]], list[int]]:
+        return lambda hits: id_relevance([h.chunk.chunk_id for h in hits], ids)
+
     for p in paraphrases:
-        add(p.q, lambda hits, fact=p.fact: fact_relevance([h.chunk.text for h in hits], fact))
+        add(p.q, by_fact(p.fact))
     for it in bank:
-        add(it.question, lambda hits, ids=it.source_chunk_ids: id_relevance([h.chunk.chunk_id for h in hits], ids))
+        add(it.question, by_ids(it.source_chunk_ids))
     return rows, len(paraphrases) + len(bank)
 
 

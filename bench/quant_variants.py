@@ -1,6 +1,6 @@
 """Int8 query-encoder recipes compared on the same bf16 document vectors (how RECIPE was chosen).
 
-    HF_HUB_OFFLINE=1 .venv/bin/python scripts/quant_variants.py --work /tmp/quant-variants \
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/quant_variants.py --work /tmp/quant-variants \
         [--variants per-channel,per-tensor,...] [--out reports/quant_variants.json]
 
 Exports the fp32 query graph once (kept in --work), quantizes it with each recipe, and reports per
@@ -25,10 +25,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "scripts"))
 
-from bench_retrieval import CORPUS, cosines, embed_latency, eval_store, latency_queries  # noqa: E402
-
+from bench.retrieval import CORPUS, cosines, embed_latency, eval_store, latency_queries  # noqa: E402
 from ingest.pipeline import ingest_paths  # noqa: E402
 from tutor.core.settings import Settings  # noqa: E402
 from tutor.models.query_artifact import MODEL_FILE, RECIPE, TOKENIZER_FILE, QuantRecipe  # noqa: E402

@@ -3,7 +3,7 @@ baseline, query latency (embed and search apart), cold and no-op ingest times, a
 backends side by side on the same bf16 document vectors (torch bf16 vs the int8 ONNX encoder:
 embed p50/p95 wall, CPU ms per query, cosine to the torch vectors, hit@5 / MRR@10).
 
-    HF_HUB_OFFLINE=1 .venv/bin/python scripts/bench_retrieval.py [--out reports/bench_retrieval.json]
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/retrieval.py [--out reports/bench_retrieval.json]
         [--query-threads 1,2] [--skip-fp32] [--skip-baseline]
 
 Quality is measured on evals/data/paraphrases.jsonl (a hit is relevant if its text contains the
