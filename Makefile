@@ -15,7 +15,7 @@ test: setup
 	bash scripts/test.sh
 
 unit:
-	.venv/bin/pytest -q -m "not slow and not browser"
+	.venv/bin/pytest -q tests/unit
 
 lint:
 	.venv/bin/ruff check tutor ingest evals ui tests bench

@@ -3,7 +3,7 @@
 Each layout renders ``n`` units (a fact line, a paragraph, a headed section, a Q/A pair, a notebook
 cell pair, a PDF page) from the corpus's own sentences, made unique by a running number so no two
 units are identical unless asked. Used by the parse benchmark (``bench/parse.py``) and the
-linear-parsing test (``tests/test_parse_linear.py``).
+linear-parsing test (``tests/unit/test_parse_linear.py``).
 
     write_layout(Path("/tmp/x"), "facts", 3).read_text().count("\\n")  -> 2
 """

@@ -1,9 +1,13 @@
-"""Shared fixtures.
+"""Shared fixtures, and the tiers by folder.
 
-Unit tests use ``tests/fakes.py``. Tests marked ``slow`` use the real default models (provisioned
-by ``tutor models fetch`` into the shared model cache) and embedded Qdrant; the expensive pieces
-(embedder, LLM engine, an ingested copy of corpus/) are built once per test session here and
-shared by every test that needs them.
+- ``tests/unit``: deterministic fakes for models (``tests/fakes.py``); embedded Qdrant, SQLite and a
+  local Gradio server in temporary folders are allowed (in-process, fast). ``make unit``.
+- ``tests/integration`` (marked ``slow`` here): the real default models (provisioned by ``tutor models
+  fetch`` into the shared model cache), the real embedded engine, an ingested copy of corpus/.
+- ``tests/e2e`` (marked ``browser`` here): a real headless Chromium against the real server.
+
+The expensive pieces (embedder, LLM engine, the ingested corpus) are built once per test session
+here and shared by every test that needs them. ``make test`` runs every tier.
 """
 
 from __future__ import annotations
@@ -20,6 +24,16 @@ os.environ.pop("OPENAI_API_KEY", None)
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Markers by folder: integration -> slow, e2e -> browser."""
+    for item in items:
+        tier = Path(str(item.fspath)).parent.name
+        if tier == "integration":
+            item.add_marker(pytest.mark.slow)
+        elif tier == "e2e":
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture

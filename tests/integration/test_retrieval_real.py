@@ -12,8 +12,6 @@ from evals.metrics.retrieval import fact_relevance, hit_at_k, mrr_at_k
 from tests.conftest import CORPUS
 from tutor.core.types import Filters
 
-pytestmark = pytest.mark.slow
-
 
 @pytest.mark.parametrize("queries", ["default", "torch"])
 def test_paraphrases_hit_at_5_and_mrr_at_10(ingested_services, queries: str) -> None:

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from ingest import notebook
 from ingest.parse import parse_document
+from tests.paths import CORPUS
 from tutor.text.language import detect_lang
 from tutor.text.sentences import sentences
 from tutor.text.similarity import cosine, cosines
 from tutor.text.words import normalise_text, stem, terms, words
-
-CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
 
 @pytest.mark.parametrize(("text", "lang"), [

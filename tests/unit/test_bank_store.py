@@ -11,11 +11,10 @@ from typer.testing import CliRunner
 
 from ingest.bank import build_bank, intent, same_question, terms
 from ingest.parse import ParsedDocument, parse_paths, parse_text
+from tests.paths import CORPUS
 from tutor.core.errors import DocumentError, NotFoundError
 from tutor.core.types import BankItem
 from tutor.retrieval.bank import QuestionBank
-
-CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
 
 @cache

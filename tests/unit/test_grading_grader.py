@@ -1,6 +1,6 @@
 """Grader flow with deterministic fakes (scripted LLM picks, trigram embedder): what reaches the
 model, what Python decides, and what is never a silent zero. Behaviour on real answers is measured
-by `tutor eval --suite grading` and tests/test_grading_real.py with the real models."""
+by `tutor eval --suite grading` and tests/integration/test_grading_real.py with the real models."""
 
 from __future__ import annotations
 

@@ -17,8 +17,9 @@ import pytest
 
 from evals.library import write_layout
 from ingest.parse import parse_document
+from tests.paths import REPO
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO
 OURS = (str(ROOT / "ingest"), str(ROOT / "tutor"))
 # Linear work doubles (2.0); a little fixed cost pulls the ratio below 2, a quadratic term above.
 MAX_RATIO = 2.15

@@ -8,8 +8,6 @@ from evals.answer_eval import EvalCase, llm_metrics
 from evals.judge import Judge
 from evals.metrics import answers as am
 
-pytestmark = pytest.mark.slow
-
 
 @pytest.fixture(scope="module")
 def judge(real_services):

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
 USERS = {"ann": "pw-ann", "bob": "pw-bob"}
 
 

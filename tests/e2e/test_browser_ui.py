@@ -10,20 +10,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.test_ui_real import serve
+from tests.paths import REPO
+from tests.integration.test_ui_real import serve
 
-REPO = Path(__file__).resolve().parent.parent
 SHOTS = REPO / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 XSS = "<img src=x onerror=\"window.__pwned=1\"><script>window.__pwned=2</script>"
 
-pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +65,7 @@ def open_citation(page, n: int) -> None:
 
 
 def test_html_in_questions_sources_and_grades_is_shown_not_run(browser, tmp_path):
-    from tests.test_ui_app import ScriptedBackend
+    from tests.unit.test_ui_app import ScriptedBackend
     from tutor.core.settings import Settings
     from ui.app import build_ui
     from ui.chat_store import ChatStore

@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.paths import REPO
 from tutor.core.errors import NotFoundError
 from tutor.grading.schema import Grade
 from tutor.practice.attempts import AttemptStore, topic_mastery
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 def grade(score: float, question: str = "Q?") -> Grade:

@@ -19,8 +19,6 @@ from tutor.answering.conversation import Turn
 from tutor.core.types import Answer
 from tutor.text.language import detect_lang
 
-pytestmark = pytest.mark.slow
-
 # (question, expected answer language, topic terms: a cited chunk must contain one of them,
 #  facts: some sentence of the answer states one of them, cites [n], and chunk n holds the same fact).
 # A fact is a group of spellings of one term in both languages ("reward" / "награ"): the tutor answers

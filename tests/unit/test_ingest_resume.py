@@ -18,10 +18,11 @@ from evals.library import write_layout
 from ingest.parse import parse_paths
 from ingest.pipeline import ingest_paths
 from tests.fakes import FakeEmbedder
+from tests.paths import REPO
 from tutor.core.settings import Settings
 from tutor.services import Services
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO
 CHILD = """
 import sys, time
 from pathlib import Path

@@ -2,7 +2,7 @@
 
 Fast: a tiny hand-built ONNX graph (embedding lookup -> mean -> L2 norm) and a word-level
 ``tokenizers`` tokenizer stand in for the real export; the real one is checked by the slow test
-in tests/test_query_encoder_real.py.
+in tests/integration/test_query_encoder_real.py.
 """
 
 from __future__ import annotations

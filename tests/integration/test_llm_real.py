@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-import pytest
 from pydantic import BaseModel, Field
-
-pytestmark = pytest.mark.slow
 
 
 class Fact(BaseModel):

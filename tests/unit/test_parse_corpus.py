@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from functools import cache
-from pathlib import Path
 
 import pytest
 
 from ingest.chunking import MAX_CHARS
 from ingest.parse import ParsedDocument, parse_document
+from tests.paths import CORPUS
 
-CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 QB = "llm-engineering-interview-questions.txt"
 GUIDE = "llm-interview-master-guide.txt"
 NOTEBOOK = "llm-questions-notebook-export.txt"

@@ -11,8 +11,6 @@ import pytest
 from evals import bank_match
 from evals import run_grading as protocol
 
-pytestmark = pytest.mark.slow
-
 
 @pytest.fixture(scope="module")
 def grader(ingested_services):

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from ingest.chunking import MAX_CHARS, TABLE_MAX, split_span
 from ingest.ids import bank_id
 from ingest.parse import parse_text
+from tests.paths import CORPUS
 from tutor.text.words import normalise_text
 
-CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 QB = (CORPUS / "llm-engineering-interview-questions.txt").read_text(encoding="utf-8")
 
 

@@ -3,14 +3,11 @@ finds its own source chunk among the nearest chunks (the Q/A-never-split rule pa
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from ingest.bank import build_bank
 from ingest.parse import parse_paths
-
-CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+from tests.paths import CORPUS
 
 
 def _corpus():

@@ -9,6 +9,7 @@ import pytest
 
 from ingest.parse import parse_document, parse_paths
 from ingest.readers import read_source
+from tests.paths import DATA
 from tutor.core.errors import DocumentError
 
 MD = """# My LLM notes
@@ -207,7 +208,7 @@ def test_cell_markers_without_python_fall_back_to_text(tmp_path: Path) -> None:
     assert [i.question for i in doc.items] == ["What is RAG?"]
 
 
-FORMATS = Path(__file__).parent / "data" / "formats"  # written by tests/data/formats/make.py
+FORMATS = DATA / "formats"  # written by tests/data/formats/make.py
 
 
 @pytest.mark.parametrize("name", ["notes.docx", "notes.epub", "notes.html"])

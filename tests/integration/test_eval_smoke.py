@@ -6,10 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-pytestmark = pytest.mark.slow
-
 
 def test_smoke_suite_meets_thresholds(ingested_services, tmp_path: Path):
     from evals.api import list_reports, run_suite

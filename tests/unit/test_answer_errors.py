@@ -9,8 +9,8 @@ import time
 import pytest
 from typer.testing import CliRunner
 
-from tests.test_answer_flow import HITS, SETTINGS, FakeSearcher
-from tests.test_llm_client import ScriptedServer, SilentServer, closed_port, delta, json_reply, sse_reply
+from tests.unit.test_answer_flow import HITS, SETTINGS, FakeSearcher
+from tests.unit.test_llm_client import ScriptedServer, SilentServer, closed_port, delta, json_reply, sse_reply
 from tutor.answering.answer import Tutor
 from tutor.cli import ask as ask_cli
 from tutor.cli.main import app

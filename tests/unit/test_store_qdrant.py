@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from tests.fakes import FakeEmbedder
+from tests.paths import REPO
 from tutor.core.errors import StoreBusyError, StoreError
 from tutor.core.settings import Settings
 from tutor.core.types import Chunk, Filters
 from tutor.retrieval.sparse import SparseEncoder
 from tutor.retrieval.store import Store, open_store, point_id
 
-REPO = Path(__file__).resolve().parent.parent
 TEXTS = [
     ("a.md", "LoRA", "basic", "qa", "LoRA добавляет низкоранговые матрицы A и B к замороженным весам."),
     ("a.md", "Quantization", "medium", "qa", "AWQ и GPTQ квантуют веса в INT4 с малой потерей качества."),

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from evals.golden import load_paraphrases
 from evals.metrics.retrieval import fact_relevance
 from tutor.text.similarity import cosine
-
-pytestmark = pytest.mark.slow
 
 
 def test_onnx_query_vectors_match_torch_and_retrieval_still_finds_the_source(ingested_services) -> None:
