@@ -1,6 +1,6 @@
 """Per question of the answers protocol: the closest bank item and its phrasing cosine, whether the
 top retrieved source is that item's chunk (agreement), the best source's dense cosine, and the
-terms no note mentions. What AGREE_MIN, EXTRACT_MIN and the unknown-term rule in tutor/answering/answer.py
+terms no note mentions. What agree_min, extract_min (tutor/answering/thresholds.py) and the unknown-term rule in tutor/answering/answer.py
 were read from (tune split only).
 
     HF_HUB_OFFLINE=1 .venv/bin/python -m evals.answer_scores tune

@@ -3,10 +3,10 @@ question the bank does not hold reach none?
 
 Data: ``evals/data/grading/paraphrases.jsonl`` (written from the notes by someone who never saw the
 code: 110 paraphrases RU/EN, 25 off-bank questions, 15 of them near-misses), split by bank item
-(``evals/data/split.json``). ``tune`` sets ``tutor.retrieval.bank_index.MATCH_MIN``; ``test`` is read
+(``evals/data/split.json``). ``tune`` sets ``tutor.retrieval.thresholds.Thresholds.match_min``; ``test`` is read
 once per design change.
 
-    python -m evals.bank_match           # the tune sweep and the tune figures at MATCH_MIN
+    python -m evals.bank_match           # the tune sweep and the tune figures at match_min
     python -m evals.bank_match --test    # ... and the test figures (once per design change)
 """
 
@@ -18,7 +18,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from tutor.retrieval.bank_index import MATCH_MIN, QuestionIndex
+from tutor.retrieval.bank_index import QuestionIndex
+from tutor.retrieval.thresholds import RETRIEVAL
 
 DATA = Path(__file__).parent / "data" / "grading" / "paraphrases.jsonl"
 
@@ -73,12 +74,12 @@ def main() -> None:
         f = figures(by_split["tune"], t)
         print(f"  {t:.2f}  {f['paraphrase_right']:.3f}  {f['paraphrase_wrong_item']:.3f}  {f['offbank_no_match']:.3f}")
     for split, part in by_split.items():
-        print(split, json.dumps(figures(part, MATCH_MIN)))
+        print(split, json.dumps(figures(part, RETRIEVAL.match_min)))
     if "-v" in sys.argv:
         for r, b, s in scored:
             if r.split not in splits:
                 continue
-            ok = (b == r.bank_id and s >= MATCH_MIN) if r.bank_id else s < MATCH_MIN
+            ok = (b == r.bank_id and s >= RETRIEVAL.match_min) if r.bank_id else s < RETRIEVAL.match_min
             if not ok:
                 print(f"  MISS {r.split} {r.kind} {s:.3f} {r.text!r} -> {b} (want {r.bank_id})")
 

@@ -183,7 +183,8 @@ def replay(report: Path, split: str = "tune") -> None:
     import itertools
     import json
 
-    from tutor.grading import score
+    from tutor.grading.thresholds import GRADING
+
 
     rows = [r for r in json.loads(report.read_text(encoding="utf-8"))["suites"][0]["rows"] if r.get("split") == split]
     keys = ("pair_order", "strong_ge7", "wrong_le3", "terms_le5", "injection_le2", "off_topic_le3", "mean.partial")
@@ -195,7 +196,7 @@ def replay(report: Path, split: str = "tune") -> None:
         print(f"{name:<28}", "  ".join(f"{k} {f[k]:.3f}" for k in keys if f.get(k) is not None), f"  partial_ge8 {high:.3f}")
 
     show("stored", rows)
-    show(f"current ({score.MID}, {score.SCALE}, {score.FULL_AT})", rescore(rows))
+    show(f"current ({GRADING.score_mid}, {GRADING.score_scale}, {GRADING.full_at})", rescore(rows))
     for mid, scale, full_at in itertools.product((0.10, 0.15, 0.20), (0.04, 0.06, 0.08), (0.7, 0.8, 1.0)):
         show(f"mid {mid} scale {scale} full {full_at}", rescore(rows, mid=mid, scale=scale, full_at=full_at))
 

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.paths import REPO
 from tests.integration.test_ui_real import serve
+from tests.paths import REPO
 
 SHOTS = REPO / "screenshots"
 CHROMIUM = "/usr/bin/chromium"

@@ -207,7 +207,7 @@ def test_a_follow_up_alone_names_a_bank_item_only_when_its_own_sources_agree():
     history = [Turn(role="user", content="Что такое LoRA?")]
     ans = tutor.ask("а в чём минусы?", history=history)
     assert asked == ["а в чём минусы?", "Что такое LoRA? а в чём минусы?"] and ans.bank_id == "gpqa"
-    # (the joined query's 0.7 >= MATCH_MIN is a match; a lower one would not be)
+    # (the joined query's 0.7 >= match_min is a match; a lower one would not be)
     low = make(item=gpqa, score=0.6)[0].ask("а в чём минусы?", history=history)
     assert low.notes_origin == "extract"
 

@@ -24,6 +24,7 @@ from tutor.answering.conversation import Turn, fallback_query, needs_rewrite, tr
 from tutor.answering.crosscheck import names, shaped
 from tutor.answering.factcheck import CHECKS, Check, check_explanation
 from tutor.answering.notes import NotesPart, bank_text, extract, from_bank, squash, with_also
+from tutor.answering.thresholds import ANSWERING
 from tutor.core.errors import InputError, LLMOutputError
 from tutor.core.phrases import phrase
 from tutor.core.ports import ChatLLM, Message, Searcher
@@ -31,8 +32,8 @@ from tutor.core.prompting import render
 from tutor.core.settings import Settings
 from tutor.core.types import Answer, BankItem, Chunk, Citation, Filters, Hit, Lang
 from tutor.llm.repetition import drop_repeats, looping
-from tutor.retrieval.bank_index import MATCH_MIN
 from tutor.retrieval.citations import sources_from_hits, truncate_to_tokens
+from tutor.retrieval.thresholds import RETRIEVAL
 from tutor.text.language import detect_lang
 from tutor.text.sentences import sentences
 
@@ -54,14 +55,6 @@ LENGTH: dict[str, tuple[str, int]] = {
     "simpler": ("in 2-3 very simple sentences for a beginner, with an everyday analogy", 160),
     "english": ("in 2-3 short sentences", 150),
 }
-# A question whose closest bank phrasing is below MATCH_MIN still gets that item's notes when the
-# top retrieved source is the item's own chunk and the phrasing cosine reaches AGREE_MIN (two
-# independent signals agree). First choice, checked on the tune split (docs/answering.md).
-AGREE_MIN = 0.55
-# Extractive notes (no bank item) only when the best source's dense cosine reaches EXTRACT_MIN: on
-# the tune split the in-scope questions without a bank item had >= 0.489, the out-of-scope ones
-# that matched no bank item <= 0.372 (`python -m evals.answer_scores tune`).
-EXTRACT_MIN = 0.45
 _SENTENCE_DONE = re.compile(r"[.!?…](?:[»\"')\]]*)(?=\s|$)")
 _HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]+[^\n]*\n?|^[ \t]*\*\*[^*\n]{1,40}:\*\*[ \t]*", re.MULTILINE)
 
@@ -248,7 +241,7 @@ class Tutor:
 
     def _bank_item(self, query: str, relevant: Sequence[Hit], filters: Filters | None,
                    agreed_only: bool = False) -> tuple[BankItem | None, float | None]:
-        """The bank item the question asks: its closest phrasing reaches MATCH_MIN, or AGREE_MIN
+        """The bank item the question asks: its closest phrasing reaches the bank match threshold, or agree_min
         when the top relevant source is that item's own chunk (``agreed_only``: always required)."""
         m = self.match(query) if self.match is not None else None
         if m is None:
@@ -256,7 +249,7 @@ class Tutor:
         item: BankItem = m.item
         top = relevant[0].chunk if relevant else None
         agrees = top is not None and (top.question_id == item.id or top.chunk_id in item.source_chunk_ids)
-        if (m.score < MATCH_MIN or agreed_only) and not (agrees and m.score >= AGREE_MIN):
+        if (m.score < RETRIEVAL.match_min or agreed_only) and not (agrees and m.score >= ANSWERING.agree_min):
             return None, None
         if filters is not None and not filters.is_empty() and not _passes(item, filters):
             return None, None
@@ -266,7 +259,7 @@ class Tutor:
                relevant: Sequence[Hit]) -> NotesPart | None:
         if item is not None:
             return from_bank(item, self._bank_source(item, hits), score)
-        if not relevant or max(h.dense_score or 0.0 for h in relevant) < EXTRACT_MIN:
+        if not relevant or max(h.dense_score or 0.0 for h in relevant) < ANSWERING.extract_min:
             return None
         return extract(query, sources_from_hits(relevant))
 

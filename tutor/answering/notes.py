@@ -17,22 +17,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from tutor.answering.thresholds import ANSWERING
 from tutor.core.types import BankItem, Citation
 from tutor.text.sentences import sentences
 from tutor.text.words import terms
-
-# A longer bank answer is cut at a sentence end (the whole text stays in the source card).
-MAX_NOTES_CHARS = 1400
-# Extractive notes: at most this many sentences, from at most EXTRACT_SOURCES top sources; a
-# sentence must share at least EXTRACT_MIN_SHARED of the question's stemmed terms. First choices.
-EXTRACT_SENTENCES = 3
-EXTRACT_SOURCES = 2
-EXTRACT_MIN_SHARED = 1
-# Under a bank answer, "also in your notes": sentences of the other retrieved sources sharing at
-# least ALSO_MIN_SHARED question terms (a fact the question asks may live in another document).
-ALSO_SENTENCES = 2
-ALSO_SOURCES = 2
-ALSO_MIN_SHARED = 2
 
 _ANSWER_LABEL = re.compile(r"^\s*(?:A|Ответ)\s*[:.]\s*", re.IGNORECASE)
 _QUESTION_LABEL = re.compile(r"^\s*(?:Q|Вопрос)\s*[:.]", re.IGNORECASE)
@@ -65,7 +53,7 @@ class NotesPart(BaseModel):
         return f"{self.text}\n{self.also}" if self.also else self.text
 
 
-def clip(text: str, max_chars: int = MAX_NOTES_CHARS) -> str:
+def clip(text: str, max_chars: int = ANSWERING.max_notes_chars) -> str:
     """``text`` cut after the last sentence that fits ``max_chars`` (with ' …'); short text as is."""
     text = text.strip()
     if len(text) <= max_chars:
@@ -109,15 +97,15 @@ def from_bank(item: BankItem, source: Citation, score: float | None) -> NotesPar
 
 def with_also(notes: NotesPart, question: str, context: Sequence[Citation]) -> NotesPart:
     """A bank answer plus the related sentences of the other sources (``also``), numbered after it."""
-    more = extract(question, context, max_sentences=ALSO_SENTENCES, max_sources=ALSO_SOURCES,
-                   min_shared=ALSO_MIN_SHARED, first_n=len(notes.citations) + 1)
+    more = extract(question, context, max_sentences=ANSWERING.also_sentences, max_sources=ANSWERING.also_sources,
+                   min_shared=ANSWERING.also_min_shared, first_n=len(notes.citations) + 1)
     if more is None:
         return notes
     return notes.model_copy(update={"also": more.text, "citations": notes.citations + more.citations})
 
 
-def extract(question: str, sources: Sequence[Citation], *, max_sentences: int = EXTRACT_SENTENCES,
-            max_sources: int = EXTRACT_SOURCES, min_shared: int = EXTRACT_MIN_SHARED,
+def extract(question: str, sources: Sequence[Citation], *, max_sentences: int = ANSWERING.extract_sentences,
+            max_sources: int = ANSWERING.extract_sources, min_shared: int = ANSWERING.extract_min_shared,
             first_n: int = 1) -> NotesPart | None:
     """The sentences of the top ``max_sources`` sources sharing the most stemmed terms with the
     question (ties: the higher-ranked source, the earlier sentence), shown in source order, the

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from tutor.grading.thresholds import GRADING
+
 
 def truncate(answer: str, max_chars: int) -> tuple[str, bool]:
     """Cut at the last whitespace before ``max_chars``. -> (text, was_truncated)."""
@@ -18,12 +20,11 @@ def truncate(answer: str, max_chars: int) -> tuple[str, bool]:
 
 
 _LIST_SPLIT = re.compile(r"[,;\n/|•]+|\s+[-–—]\s+")
-TERM_LIST_MAX_WORDS = 3   # a list item this short names a term, it states nothing
 
 
 def is_term_list(text: str) -> bool:
     """A bare list of terms, no statement: every comma / line separated item has at most
-    TERM_LIST_MAX_WORDS words and there are at least three items.
+    ``term_list_max_words`` words and there are at least three items.
     'KV cache, GQA, n_kv_heads, HBM' -> True; 'GQA делит K/V-головы между группами Q' -> False."""
     items = [i.strip(" .:!?()") for i in _LIST_SPLIT.split(text) if i.strip(" .:!?()")]
-    return len(items) >= 3 and all(len(i.split()) <= TERM_LIST_MAX_WORDS for i in items)
+    return len(items) >= 3 and all(len(i.split()) <= GRADING.term_list_max_words for i in items)

@@ -9,20 +9,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tutor.grading.thresholds import GRADING
 from tutor.text.sentences import sentences
 
 VectorFn = Callable[[Sequence[str]], list[list[float]]]
-# EmbeddingGemma document-document cosine of a key point and the closest answer sentence below which
-# the answer does not address the point (no LLM call). Replayed on the tune split at 0.45 / 0.50 /
-# 0.55 from stored readings (docs/grading.md): 0.45 kept (best pair order with the simple score).
-EVIDENCE_MIN = 0.45
-# Passing an answer of at most WHOLE_CHARS whole (the judge reads the point in context) was one tune
-# A/B against the TOP closest sentences only: pair order 0.876 -> 0.900. TOP, MAX_CHARS and
-# LONG_SENTENCE_WORDS are first choices, not swept.
-TOP = 2
-MAX_CHARS = 600
-WHOLE_CHARS = 700
-LONG_SENTENCE_WORDS = 35
 
 
 @dataclass(frozen=True)
@@ -50,15 +40,15 @@ def answer_units(text: str) -> list[str]:
     units: list[str] = []
     for s in sentences(text, semicolons=True):
         units.append(s)
-        if len(s.split()) > LONG_SENTENCE_WORDS:
+        if len(s.split()) > GRADING.long_sentence_words:
             units.extend(p.strip() for p in s.replace(";", ",").split(",") if len(p.split()) >= 4)
     return list(dict.fromkeys(u for u in units if u.strip()))
 
 
-def pick_evidence(points: list[str], answer: str, vectors: VectorFn, *, min_cosine: float = EVIDENCE_MIN,
-                  top: int = TOP) -> list[Evidence]:
+def pick_evidence(points: list[str], answer: str, vectors: VectorFn, *, min_cosine: float = GRADING.evidence_min,
+                  top: int = GRADING.evidence_top) -> list[Evidence]:
     """For each point: its ``top`` closest answer units (cosine) — the whole answer when it is at most
-    WHOLE_CHARS long —, '' when the best unit is under ``min_cosine`` (the point is not addressed)."""
+    ``whole_chars`` long —, '' when the best unit is under ``min_cosine`` (the point is not addressed)."""
     units = answer_units(answer)
     if not points:
         return []
@@ -67,7 +57,7 @@ def pick_evidence(points: list[str], answer: str, vectors: VectorFn, *, min_cosi
     vecs = np.asarray(vectors([*points, *units]), dtype=np.float32)
     # The dot product the thresholds were set on (document vectors come out of bf16 with a norm within
     # ~0.3% of 1); full cosines (tutor.text.similarity.cosines) would move 2 of 1,260 evidence picks
-    # on the grading set (checked 2026-12-07), so EVIDENCE_MIN must be re-set before switching.
+    # on the grading set (checked 2026-12-07), so evidence_min must be re-set before switching.
     sims = vecs[: len(points)] @ vecs[len(points):].T
     out = []
     for row in sims:
@@ -76,10 +66,10 @@ def pick_evidence(points: list[str], answer: str, vectors: VectorFn, *, min_cosi
         if best < min_cosine:
             out.append(Evidence("", best))
             continue
-        if len(answer) <= WHOLE_CHARS:
+        if len(answer) <= GRADING.whole_chars:
             out.append(Evidence(answer.strip(), best))
             continue
         keep = sorted(int(j) for j in order if row[j] >= min_cosine)
         text = " ".join(units[j] for j in keep)
-        out.append(Evidence(text[:MAX_CHARS], best))
+        out.append(Evidence(text[:GRADING.evidence_max_chars], best))
     return out

@@ -27,20 +27,17 @@ from tutor.core.prompting import render
 from tutor.core.types import BankItem, KeyPoint
 from tutor.grading import checks, feedback
 from tutor.grading.evidence import Evidence, memo_vectors, pick_evidence
-from tutor.grading.judge import Reading, Thresholds, read_probe
+from tutor.grading.judge import Reading, read_probe
 from tutor.grading.schema import Grade, PointResult, Verdict
 from tutor.grading.score import compute_score
 from tutor.grading.sources import Sources, notes_text, resolve
+from tutor.grading.thresholds import Thresholds
 from tutor.llm.repetition import drop_repeats
 from tutor.text.language import detect_lang
 from tutor.text.numbers import derivable, unverified_numbers
 from tutor.text.sentences import sentences
 from tutor.text.words import words
 
-# A key point without a probe (a rubric built from structure alone) is covered when the answer's
-# closest sentence is at least this close to it; it cannot be contradicted. NOT yet measured: every
-# protocol question has a reviewed rubric with probes, so no held-out figure covers this path.
-COVER_MIN = 0.70
 _VERDICT: dict[str, Verdict] = {"supports": "covered", "contradicts": "contradicted", "unrelated": "missed"}
 
 
@@ -129,13 +126,14 @@ class Grader:
         if self.embedder is None:
             raise GradingError("Grading needs the embedding model to find the answer's evidence.")
         vectors = memo_vectors(self.embedder.embed_documents)
-        return pick_evidence([p.text for p in key_points], text, vectors)
+        return pick_evidence([p.text for p in key_points], text, vectors, min_cosine=self.thresholds.evidence_min,
+                             top=self.thresholds.evidence_top)
 
     def _judge(self, point: KeyPoint, ev: Evidence) -> PointResult:
         if not ev.text:
             return PointResult(point=point.text, verdict="missed", similarity=round(ev.cosine, 3))
         if point.probe is None:
-            verdict: Verdict = "covered" if ev.cosine >= COVER_MIN else "missed"
+            verdict: Verdict = "covered" if ev.cosine >= self.thresholds.cover_min else "missed"
             return PointResult(point=point.text, verdict=verdict, evidence=ev.text if verdict == "covered" else "",
                                similarity=round(ev.cosine, 3))
         try:

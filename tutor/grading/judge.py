@@ -20,20 +20,10 @@ from typing import Literal
 from tutor.core.ports import ChatLLM, Message
 from tutor.core.prompting import render
 from tutor.core.types import Probe
+from tutor.grading.thresholds import Thresholds
 
 Verdict = Literal["supports", "contradicts", "unrelated"]
 OPTIONS = ("A", "B", "C")
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """``margin`` and ``unrelated_at`` were swept on the tune split by replaying the stored readings
-    (margin 0.0-0.3, unrelated_at 0.4-1.0; 0.10 / 0.50 kept, docs/grading.md); ``swap_below`` is a
-    first choice, not swept (changing it needs new model calls)."""
-
-    swap_below: float = 0.35   # |P(right) - P(wrong)| under this: ask again with the options swapped
-    margin: float = 0.10       # the lead a side needs over the other to count
-    unrelated_at: float = 0.50  # P(not said) at or above this: unrelated whatever the two sides
 
 
 @dataclass(frozen=True)

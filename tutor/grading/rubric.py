@@ -25,14 +25,12 @@ from pydantic import BaseModel, ValidationError
 
 from tutor.core.errors import DocumentError
 from tutor.core.types import BankItem, KeyPoint, Rubric
+from tutor.grading.thresholds import GRADING
 from tutor.text.language import detect_lang
 from tutor.text.sentences import sentences
 
 log = logging.getLogger("tutor.grading.rubric")
 
-MAX_POINTS = 5          # a strong answer covers the core; more points turn grades into recall of details
-MIN_WORDS = 4           # a shorter line is a label or a fragment, not a statement
-MAX_WORDS = 45
 _LABEL = re.compile(r":\s*$")
 _CODE = re.compile(r"^\s*(def |class |import |from \S+ import|return\b|#|//|[\w.\[\]\"']+\s*=[^=]|[{}\[\]()]+\s*$)")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}")
@@ -68,7 +66,7 @@ def statements(text: str) -> list[str]:
                 header = cells
                 continue
             row = "; ".join(f"{h}: {c}" if h else c for h, c in zip(header, cells, strict=False) if c)
-            if MIN_WORDS <= len(row.split()) <= MAX_WORDS:
+            if GRADING.point_min_words <= len(row.split()) <= GRADING.point_max_words:
                 out.append(_MARKUP.sub("", row))
             continue
         header = []
@@ -76,7 +74,7 @@ def statements(text: str) -> list[str]:
         for sent in sentences(line, semicolons=True):
             sent = sent.strip()
             n = len(sent.split())
-            if _LABEL.search(sent) or sent.endswith("?") or not MIN_WORDS <= n <= MAX_WORDS:
+            if _LABEL.search(sent) or sent.endswith("?") or not GRADING.point_min_words <= n <= GRADING.point_max_words:
                 continue
             out.append(sent)
     return out
@@ -102,7 +100,7 @@ def structure_rubric(item: BankItem) -> Rubric:
                 points = [KeyPoint(text=s, support=s, origin=origin) for s in found]  # type: ignore[arg-type]
                 break
     flags = in_language(item.red_flags, lang)
-    return Rubric(key_points=points[:MAX_POINTS], red_flags=flags, origin="structure", ref_hash=ref_hash(item))
+    return Rubric(key_points=points[:GRADING.max_points], red_flags=flags, origin="structure", ref_hash=ref_hash(item))
 
 
 def _squash(text: str) -> str:
@@ -175,7 +173,7 @@ def build_rubric(item: BankItem, reviewed: dict[str, ReviewedRubric], user: dict
             log.warning("rubric %s: %d reviewed point(s) without support in the notes dropped",
                         item.id, len(rev.key_points) - len(kept))
         if kept:
-            return Rubric(key_points=kept[:MAX_POINTS], red_flags=rev.red_flags or
+            return Rubric(key_points=kept[:GRADING.max_points], red_flags=rev.red_flags or
                           in_language(item.red_flags, item.lang), origin="reviewed", ref_hash=ref_hash(item))
     return structure_rubric(item)
 

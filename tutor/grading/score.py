@@ -25,10 +25,7 @@ import math
 from collections.abc import Sequence
 
 from tutor.grading.schema import PointResult
-
-MID = 0.15      # the average lead that scores 5
-SCALE = 0.06    # the curve's width: lead 0.21 -> 7.3, 0.30 -> 9.2, 0.09 -> 2.7, 0.0 -> 0.8
-FULL_AT = 0.8   # share of covered key points that allows full marks
+from tutor.grading.thresholds import GRADING
 
 
 def lead(p: PointResult) -> float:
@@ -38,8 +35,8 @@ def lead(p: PointResult) -> float:
     return 1.0 if p.verdict == "covered" else 0.0
 
 
-def compute_score(points: Sequence[PointResult], *, unverified: bool = False, mid: float = MID,
-                  scale: float = SCALE, full_at: float = FULL_AT) -> float:
+def compute_score(points: Sequence[PointResult], *, unverified: bool = False, mid: float = GRADING.score_mid,
+                  scale: float = GRADING.score_scale, full_at: float = GRADING.full_at) -> float:
     """Leads [0.6, 0.5, 0.4, 0.0] with 3 of 4 covered -> min(10 x σ((0.375 - 0.15) / 0.06), 10 x 0.75 / 0.8)
     = min(10.0, 9.4) = 9.4; with ``unverified``: leads [0.6, 0.5, 0.4, 0.0, -1], 3 of 5 covered ->
     min(10 x σ((0.1 - 0.15) / 0.06), 10 x 0.6 / 0.8) = 3.0."""

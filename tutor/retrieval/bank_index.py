@@ -17,15 +17,11 @@ from pathlib import Path
 import numpy as np
 
 from tutor.core.types import BankItem
+from tutor.retrieval.thresholds import RETRIEVAL
 from tutor.text.similarity import cosines
 
 log = logging.getLogger("tutor.retrieval.bank_index")
 
-# Cosine (query encoder, both sides) at or above which a typed question is taken as the bank item.
-# Set on the tune split of evals/data/grading/paraphrases.jsonl (41 paraphrases RU/EN, 12 off-bank
-# questions, 5 of them near-misses) with the reviewed alternates indexed: 0.64 -> 97.6% right but an
-# off-bank question matched; 0.66 -> 95.1% right, 0 off-bank matched. `python -m evals.bank_match`.
-MATCH_MIN = 0.66
 
 
 @dataclass(frozen=True)
@@ -93,7 +89,7 @@ class QuestionIndex:
     def nearest(self, vector: Sequence[float], k: int = 3) -> list[Match]:
         return [Match(self.items[n], s, self.texts[j]) for n, s, j in self.scores(vector)[:k]]
 
-    def match(self, vector: Sequence[float], min_score: float = MATCH_MIN) -> Match | None:
+    def match(self, vector: Sequence[float], min_score: float = RETRIEVAL.match_min) -> Match | None:
         """The bank item a typed question asks, or None when no phrasing is close enough."""
         top = self.nearest(vector, 1)
         return top[0] if top and top[0].score >= min_score else None

@@ -17,16 +17,11 @@ from tutor.core.settings import Settings
 from tutor.core.types import Chunk, Filters, Mode
 from tutor.retrieval import local_sparse
 from tutor.retrieval.sparse import SparseVec
+from tutor.retrieval.thresholds import RETRIEVAL
 
 DENSE = "dense"
 SPARSE = "sparse"
 DOC_SHA = "doc_sha256"  # extra payload key next to the Chunk fields
-# Weighted RRF inside Qdrant: score = sum_i w_i / (rank_i + RRF_K - 1). With k=1 and weights
-# (dense 1.0, sparse 0.4) a sparse top-1 outranks a dense top-3, not a dense top-2: the BM25 side
-# breaks ties on exact terms without overriding the embedder (tuned on the paraphrase + bank sets,
-# see docs/retrieval.md).
-RRF_K = 1
-RRF_WEIGHTS = (1.0, 0.4)
 
 
 def point_id(chunk_id: str) -> str:
@@ -229,11 +224,11 @@ class Store:
         if mode == "hybrid":
             limit = prefetch or max(20, 4 * k)
             kwargs["prefetch"] = [models.Prefetch(query=dense, using=DENSE, limit=limit, filter=flt)]
-            weights = [RRF_WEIGHTS[0]]
+            weights = [RETRIEVAL.rrf_weights[0]]
             if sparse_q is not None and sparse_q.indices:
                 kwargs["prefetch"].append(models.Prefetch(query=sparse_q, using=SPARSE, limit=limit, filter=flt))
-                weights.append(RRF_WEIGHTS[1])
-            kwargs["query"] = models.RrfQuery(rrf=models.Rrf(k=RRF_K, weights=weights))
+                weights.append(RETRIEVAL.rrf_weights[1])
+            kwargs["query"] = models.RrfQuery(rrf=models.Rrf(k=RETRIEVAL.rrf_k, weights=weights))
         elif mode == "dense":
             kwargs.update(query=dense, using=DENSE, query_filter=flt)
         else:

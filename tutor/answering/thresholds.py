@@ -1,0 +1,36 @@
+"""Every tuned number of notes-first answering, in one place, each with the data and the command that
+set it. Protocol: evals/data/answers/questions.jsonl split by question into tune and test; values
+were fit on tune only (docs/answering.md). ``settings`` override only the retrieval relevance cut-offs
+(``min_relevance``, ``source_floor``, ``source_gap``), which live there because users tune them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    # A question whose closest bank phrasing is below the bank index's match_min still gets that
+    # item's notes when the top retrieved source is the item's own chunk and the phrasing cosine
+    # reaches agree_min (two independent signals agree). First choice, checked on the tune split.
+    agree_min: float = 0.55
+    # Extractive notes (no bank item) only when the best source's dense cosine reaches extract_min: on
+    # the tune split the in-scope questions without a bank item had >= 0.489, the out-of-scope ones
+    # that matched no bank item <= 0.372 (`python -m evals.answer_scores tune`).
+    extract_min: float = 0.45
+    # A longer bank answer is cut at a sentence end (the whole text stays in the source card).
+    max_notes_chars: int = 1400
+    # Extractive notes: at most extract_sentences sentences, from at most extract_sources top
+    # sources; a sentence shares at least extract_min_shared of the question's stemmed terms. First choices.
+    extract_sentences: int = 3
+    extract_sources: int = 2
+    extract_min_shared: int = 1
+    # Under a bank answer, "also in your notes": sentences of the other retrieved sources sharing at
+    # least also_min_shared question terms (a fact the question asks may live in another document).
+    also_sentences: int = 2
+    also_sources: int = 2
+    also_min_shared: int = 2
+
+
+ANSWERING = Thresholds()
