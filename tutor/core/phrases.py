@@ -1,8 +1,5 @@
-"""Question language detection and the fixed sentences the tutor says itself (no LLM involved).
-
-Pure: imports nothing heavy. The notes are Russian full of English terms, so a question counts as
-Russian as soon as a fair share of its letters are Cyrillic.
-"""
+"""The one catalogue of fixed sentences the tutor says itself (no LLM involved), Russian and English:
+answering's notices and headings, the grader's feedback ('grade.*'). Pure."""
 
 from __future__ import annotations
 
@@ -52,9 +49,80 @@ _PHRASES: dict[str, dict[Lang, str]] = {
         "en": "✂ The model started repeating itself: generation was stopped and the repeats removed.",
     },
     "answer_in": {"ru": "Russian", "en": "English"},
+    # --- the grader's feedback (tutor/grading/feedback.py) ---
+    "grade.covered": {
+        "ru": 'Раскрыто',
+        "en": 'Covered',
+    },
+    "grade.partly": {
+        "ru": 'Частично',
+        "en": 'Partly',
+    },
+    "grade.missed": {
+        "ru": 'Не раскрыто',
+        "en": 'Missed',
+    },
+    "grade.contradicted": {
+        "ru": 'Противоречит эталону',
+        "en": 'Contradicts the reference',
+    },
+    "grade.errors": {
+        "ru": 'Фактические ошибки',
+        "en": 'Factual errors',
+    },
+    "grade.red_flags": {
+        "ru": 'Красные флаги',
+        "en": 'Red flags',
+    },
+    "grade.score": {
+        "ru": 'Оценка',
+        "en": 'Score',
+    },
+    "grade.truncated": {
+        "ru": 'Ответ был длиннее {n} символов и обрезан; оценена только первая часть.',
+        "en": 'The answer was longer than {n} characters and was truncated; only the first part was graded.',
+    },
+    "grade.matched": {
+        "ru": 'Оценено по вопросу банка: «{q}».',
+        "en": 'Graded against the bank question: "{q}".',
+    },
+    "grade.no_bank_match": {
+        "ru": 'Такого вопроса нет в банке: ответ сравнивался с ближайшими заметками («{q}»).',
+        "en": 'This question is not in the bank: the answer was compared with the nearest notes ("{q}").',
+    },
+    "grade.term_list": {
+        "ru": 'Список терминов без утверждений не раскрывает ни одного пункта: скажите, что и как связано.',
+        "en": 'A list of terms states nothing, so it covers no key point: say what relates to what and how.',
+    },
+    "grade.empty": {
+        "ru": 'Ответ пустой — 0 баллов.',
+        "en": 'The answer is empty: 0 points.',
+    },
+    "grade.unverified": {
+        "ru": '«{quote}» — в заметках к этому вопросу нет таких чисел ({numbers}); проверьте их.',
+        "en": '"{quote}" — the notes for this question give no such number ({numbers}); check it.',
+    },
+    "grade.follow_up_gap": {
+        "ru": 'Уточните, пожалуйста: {point}',
+        "en": 'Could you elaborate on this: {point}',
+    },
+    "grade.follow_up_contra": {
+        "ru": 'Вы сказали: «{quote}». Уверены? Поясните ещё раз этот момент.',
+        "en": 'You said: "{quote}". Are you sure? Please explain that part again.',
+    },
+    "grade.follow_up_deeper": {
+        "ru": 'Хорошо. А как это проявляется на практике: какие компромиссы и цифры вы бы назвали?',
+        "en": 'Good. How does this play out in practice: which trade-offs and numbers would you name?',
+    },
 }
 
 
 def phrase(key: str, lang: Lang) -> str:
     """A fixed sentence in the given language: phrase('not_covered', 'en') -> "My notes don't ..."."""
     return _PHRASES[key][lang]
+
+
+def say(key: str, lang: str, **kw: object) -> str:
+    """``phrase`` with its fields filled; a language other than 'en' reads Russian (the notes' language):
+    say('grade.empty', 'en') -> 'The answer is empty: 0 points.'."""
+    return _PHRASES[key]["en" if lang == "en" else "ru"].format(**kw)

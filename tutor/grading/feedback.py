@@ -5,44 +5,15 @@ from __future__ import annotations
 
 import re
 
+from tutor.core.phrases import say
 from tutor.core.types import Citation
 from tutor.grading.schema import PointResult
 from tutor.text.words import terms
 
-_T = {
-    "ru": {
-        "covered": "Раскрыто", "partly": "Частично", "missed": "Не раскрыто",
-        "contradicted": "Противоречит эталону", "errors": "Фактические ошибки",
-        "red_flags": "Красные флаги", "score": "Оценка",
-        "truncated": "Ответ был длиннее {n} символов и обрезан; оценена только первая часть.",
-        "matched": "Оценено по вопросу банка: «{q}».",
-        "no_bank_match": "Такого вопроса нет в банке: ответ сравнивался с ближайшими заметками («{q}»).",
-        "term_list": "Список терминов без утверждений не раскрывает ни одного пункта: скажите, что и как связано.",
-        "empty": "Ответ пустой — 0 баллов.",
-        "unverified": "«{quote}» — в заметках к этому вопросу нет таких чисел ({numbers}); проверьте их.",
-        "follow_up_gap": "Уточните, пожалуйста: {point}",
-        "follow_up_contra": "Вы сказали: «{quote}». Уверены? Поясните ещё раз этот момент.",
-        "follow_up_deeper": "Хорошо. А как это проявляется на практике: какие компромиссы и цифры вы бы назвали?",
-    },
-    "en": {
-        "covered": "Covered", "partly": "Partly", "missed": "Missed",
-        "contradicted": "Contradicts the reference", "errors": "Factual errors",
-        "red_flags": "Red flags", "score": "Score",
-        "truncated": "The answer was longer than {n} characters and was truncated; only the first part was graded.",
-        "matched": "Graded against the bank question: \"{q}\".",
-        "no_bank_match": "This question is not in the bank: the answer was compared with the nearest notes (\"{q}\").",
-        "term_list": "A list of terms states nothing, so it covers no key point: say what relates to what and how.",
-        "empty": "The answer is empty: 0 points.",
-        "unverified": "\"{quote}\" — the notes for this question give no such number ({numbers}); check it.",
-        "follow_up_gap": "Could you elaborate on this: {point}",
-        "follow_up_contra": "You said: \"{quote}\". Are you sure? Please explain that part again.",
-        "follow_up_deeper": "Good. How does this play out in practice: which trade-offs and numbers would you name?",
-    },
-}
-
 
 def text(lang: str, key: str, **kw: object) -> str:
-    return _T.get(lang, _T["ru"])[key].format(**kw)
+    """The grader's fixed sentence ``key`` (catalogue: tutor.core.phrases, keys 'grade.*')."""
+    return say(f"grade.{key}", lang, **kw)
 
 
 def build_feedback(lang: str, score: float, points: list[PointResult], red_flags: list[str],
