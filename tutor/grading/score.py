@@ -9,7 +9,7 @@ Two numbers, the lower wins:
   verdicts show (a partial answer that states two points very clearly is still a partial answer).
 
 A point with no check question (a structure rubric) counts 1 when covered, 0 otherwise. An answer
-that states numbers the notes never give for the question (``unverified``: tutor.answering.factcheck) counts
+that states numbers the notes never give for the question (``unverified``: tutor.text.numbers) counts
 one more key point, contradicted (lead -1, not covered) — one however many such sentences.
 
 Set on the tune split of the grading protocol (125 answers, 25 bank questions) by replaying the
