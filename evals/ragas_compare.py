@@ -69,7 +69,7 @@ def compare(report_dir: Path, judge_url: str, model: str, limit: int,
     from tutor.models.embedder import build_embedder
 
     data = json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
-    rows = [r for s in data["suites"] if s["suite"] == "answers" for r in s["rows"]
+    rows = [r for s in data["suites"] if s["suite"] in ("ragas", "answers") for r in s["rows"]
             if r.get("answer") and r.get("contexts") and r.get("covered")][:limit]
     metrics = {k: v for k, v in _ragas_metrics(judge_url, model, build_embedder(Settings())).items()
                if k in names}
