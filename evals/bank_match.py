@@ -3,7 +3,7 @@ question the bank does not hold reach none?
 
 Data: ``evals/data/grading/paraphrases.jsonl`` (written from the notes by someone who never saw the
 code: 110 paraphrases RU/EN, 25 off-bank questions, 15 of them near-misses), split by bank item
-(``evals/data/split.json``). ``tune`` sets ``tutor.retrieval.thresholds.Thresholds.match_min``; ``test`` is read
+(``evals/data/split.json``). ``tune`` sets ``tutor.retrieval.thresholds.RetrievalThresholds.match_min``; ``test`` is read
 once per design change.
 
     python -m evals.bank_match           # the tune sweep and the tune figures at match_min

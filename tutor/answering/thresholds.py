@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
-class Thresholds:
+class AnsweringThresholds:
     # A question whose closest bank phrasing is below the bank index's match_min still gets that
     # item's notes when the top retrieved source is the item's own chunk and the phrasing cosine
     # reaches agree_min (two independent signals agree). First choice, checked on the tune split.
@@ -33,4 +33,4 @@ class Thresholds:
     also_min_shared: int = 2
 
 
-ANSWERING = Thresholds()
+ANSWERING = AnsweringThresholds()

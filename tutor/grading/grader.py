@@ -31,7 +31,7 @@ from tutor.grading.judge import Reading, read_probe
 from tutor.grading.schema import Grade, PointResult, Verdict
 from tutor.grading.score import compute_score
 from tutor.grading.sources import Sources, notes_text, resolve
-from tutor.grading.thresholds import Thresholds
+from tutor.grading.thresholds import GradingThresholds
 from tutor.llm.repetition import drop_repeats
 from tutor.text.language import detect_lang
 from tutor.text.numbers import derivable, unverified_numbers
@@ -44,7 +44,7 @@ _VERDICT: dict[str, Verdict] = {"supports": "covered", "contradicts": "contradic
 class Grader:
     def __init__(self, llm: ChatLLM, *, embedder: Embedder | None = None, searcher: Searcher | None = None,
                  bank: Any = None, index: Any = None, max_answer_chars: int = 6000,
-                 llm_follow_up: bool = True, thresholds: Thresholds | None = None) -> None:
+                 llm_follow_up: bool = True, thresholds: GradingThresholds | None = None) -> None:
         """``index``: the bank-question index (tutor.retrieval.bank_index.QuestionIndex) or None."""
         self.llm = llm
         self.embedder = embedder
@@ -53,7 +53,7 @@ class Grader:
         self.index = index
         self.max_answer_chars = max_answer_chars
         self.llm_follow_up = llm_follow_up
-        self.thresholds = thresholds or Thresholds()
+        self.thresholds = thresholds or GradingThresholds()
 
     # --- public --------------------------------------------------------------------------------
     def match(self, question: str) -> Any:

@@ -20,7 +20,7 @@ from typing import Literal
 from tutor.core.ports import ChatLLM, Message
 from tutor.core.prompting import render
 from tutor.core.types import Probe
-from tutor.grading.thresholds import Thresholds
+from tutor.grading.thresholds import GradingThresholds
 
 Verdict = Literal["supports", "contradicts", "unrelated"]
 OPTIONS = ("A", "B", "C")
@@ -33,7 +33,7 @@ class Reading:
     none: float
     calls: int
 
-    def verdict(self, t: Thresholds) -> Verdict:
+    def verdict(self, t: GradingThresholds) -> Verdict:
         if self.none >= t.unrelated_at or self.none >= max(self.right, self.wrong):
             return "unrelated"
         if self.right - self.wrong >= t.margin:
@@ -49,7 +49,7 @@ def probe_messages(evidence: str, probe: Probe, *, swapped: bool) -> list[Messag
             {"role": "user", "content": render("probe", evidence=evidence, question=probe.question, a=a, b=b)}]
 
 
-def read_probe(llm: ChatLLM, evidence: str, probe: Probe, t: Thresholds) -> Reading:
+def read_probe(llm: ChatLLM, evidence: str, probe: Probe, t: GradingThresholds) -> Reading:
     """P(right), P(wrong), P(not said) for one key point's probe over the candidate's evidence."""
     p = llm.choose(probe_messages(evidence, probe, swapped=False), OPTIONS, purpose="grade_probe")
     right, wrong, none, calls = p["A"], p["B"], p["C"], 1

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
-class Thresholds:
+class GradingThresholds:
     # --- the judge's reading of one probe (tutor/grading/judge.py) ---
     # margin and unrelated_at were swept on the tune split by replaying the stored readings (margin
     # 0.0-0.3, unrelated_at 0.4-1.0; 0.10 / 0.50 kept): `python -m evals.run_grading --replay
@@ -50,4 +50,4 @@ class Thresholds:
     term_list_max_words: int = 3  # a list item this short names a term, it states nothing
 
 
-GRADING = Thresholds()
+GRADING = GradingThresholds()

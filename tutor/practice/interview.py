@@ -57,7 +57,7 @@ class InterviewQuestion(BaseModel):
     gap: str = Field("", description="For a drill-down: the key point it targets.")
 
 
-class Turn(BaseModel):
+class InterviewTurn(BaseModel):
     question: InterviewQuestion
     grade: Grade
     next: InterviewQuestion | None = None
@@ -104,7 +104,7 @@ class MockInterview:
         if unknown:
             raise NotFoundError(f"Unknown topic(s): {', '.join(unknown)}.", hint="See `tutor bank stats`.")
         self.n, self.level, self.drill_downs = n, level, drill_downs
-        self.turns: list[Turn] = []
+        self.turns: list[InterviewTurn] = []
         self.asked: list[str] = []
         self._rng = random.Random(seed)
         self.current: InterviewQuestion | None = self._main_question(0)
@@ -113,7 +113,7 @@ class MockInterview:
     def done(self) -> bool:
         return self.current is None
 
-    def answer(self, text: str) -> Turn:
+    def answer(self, text: str) -> InterviewTurn:
         q = self.current
         if q is None:
             raise InputError("The interview is over: ask for the report.")
@@ -123,7 +123,7 @@ class MockInterview:
         if not q.drill_down:
             self.level = next_level(q.level or self.level, grade.score)
         self.current = self._after(q, grade)
-        turn = Turn(question=q, grade=grade, next=self.current)
+        turn = InterviewTurn(question=q, grade=grade, next=self.current)
         self.turns.append(turn)
         return turn
 
@@ -156,7 +156,7 @@ def _distance(item: BankItem, level: Level) -> int:
     return abs(LEVELS.index(item.level) - LEVELS.index(level)) if item.level else 1
 
 
-def build_report(turns: list[Turn], schedule: list[tuple[str, str, datetime]]) -> InterviewReport:
+def build_report(turns: list[InterviewTurn], schedule: list[tuple[str, str, datetime]]) -> InterviewReport:
     """Pure: per-topic means, strengths (points covered in strong answers), gaps with citations."""
     by_topic: dict[str, list[float]] = {}
     strengths: list[str] = []

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
-class Thresholds:
+class RetrievalThresholds:
     # Cosine (query encoder, both sides) at or above which a typed question is taken as the bank item.
     # Set on the tune split of evals/data/grading/paraphrases.jsonl (41 paraphrases RU/EN, 12 off-bank
     # questions, 5 of them near-misses) with the reviewed alternates indexed: 0.64 -> 97.6% right but
@@ -21,4 +21,4 @@ class Thresholds:
     rrf_weights: tuple[float, float] = (1.0, 0.4)
 
 
-RETRIEVAL = Thresholds()
+RETRIEVAL = RetrievalThresholds()
