@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -24,8 +24,26 @@ from tutor.core.types import Chunk
 from tutor.retrieval.sparse import SparseEncoder
 
 if TYPE_CHECKING:  # pragma: no cover
+    from tutor.core.ports import Embedder
+    from tutor.core.settings import Settings
     from tutor.retrieval.store import Store
-    from tutor.services import Services
+
+
+class Adapters(Protocol):
+    """What ingest needs, built once by the composition root (``tutor.services.Services``) and passed in."""
+
+    settings: Settings
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def embedder(self) -> Embedder: ...
+
+    @property
+    def question_index(self) -> Any: ...
+
+    def forget_bank(self) -> None: ...
 
 Manifest = dict[str, tuple[str, set[str]]]  # doc -> (sha256, chunk ids), as read from the store
 
@@ -98,7 +116,7 @@ def plan(docs: Sequence[ParsedDocument], stored: Manifest, *, keep: frozenset[st
     return p
 
 
-def _write(services: Services, store: Store, p: Plan, docs: Sequence[ParsedDocument],
+def _write(services: Adapters, store: Store, p: Plan, docs: Sequence[ParsedDocument],
            collection: str, *, progress: bool) -> None:
     """Embed and store the new chunks batch by batch (a bar with counts and time left when
     ``progress``), then refresh and delete. Each batch is in the store before the next is embedded,
@@ -130,7 +148,7 @@ def _write(services: Services, store: Store, p: Plan, docs: Sequence[ParsedDocum
 REVIEWED_RUBRICS = Path(__file__).with_name("rubrics.jsonl")
 
 
-def _save_bank(services: Services, docs: list[ParsedDocument], *, force: bool) -> int:
+def _save_bank(services: Adapters, docs: list[ParsedDocument], *, force: bool) -> int:
     """Build the bank first (it rewrites merged chunks' question_id in place before they are
     stored), with every item's rubric (tutor.grading.rubric: the user's, the reviewed, else the
     notes' structure). Written when the documents changed or the rubrics differ from the saved ones."""
@@ -153,7 +171,7 @@ def _saved_json(path: Path) -> str:
         return ""
 
 
-def ingest_paths(services: Services, paths: Sequence[Path | str], *, rebuild: bool = False,
+def ingest_paths(services: Adapters, paths: Sequence[Path | str], *, rebuild: bool = False,
                  progress: bool = False) -> IngestReport:
     """Bring the store (and the question bank) in line with the documents under ``paths``."""
     t0 = time.perf_counter()

@@ -1,6 +1,6 @@
 """Assemble ingest/rubrics.jsonl, the shipped corpus's reviewed rubrics, from review files:
 
-    .venv/bin/python ingest/rubric_review.py RUBRICS.jsonl PROBES.jsonl ALTERNATES.jsonl
+    .venv/bin/python evals/rubric_review.py RUBRICS.jsonl PROBES.jsonl ALTERNATES.jsonl
 
 RUBRICS: {"id", "key_points": [{"text", "support"}], "red_flags"}; PROBES: {"id", "probes":
 [{"question", "right", "wrong"}]} one per key point; ALTERNATES: {"id", "alternates": [...]}.
