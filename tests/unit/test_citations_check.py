@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from tutor.core.types import Chunk, Citation, Hit
-from tutor.retrieval.citations import sources_from_hits, truncate_to_tokens
+from tutor.llm.budget import truncate
+from tutor.retrieval.citations import sources_from_hits
 
 
 def _src(n: int, text: str = "text") -> Citation:
@@ -19,8 +20,8 @@ def test_sources_from_hits_numbers_in_rank_order_and_falls_back_to_heading_path(
     assert [(s.n, s.chunk_id, s.section) for s in srcs] == [(1, "a", "Sec A"), (2, "b", "H1 > H2")]
 
 
-def test_truncate_to_tokens_cuts_at_word_boundary():
+def test_truncate_cuts_at_word_boundary_with_an_ellipsis():
     text = " ".join(f"w{i}" for i in range(100))
-    cut = truncate_to_tokens(text, 10, count)
+    cut = truncate(text, 10, count)
     assert count(cut) <= 10 and cut.endswith("…") and cut.startswith("w0 w1")
-    assert truncate_to_tokens("short text", 10, count) == "short text"
+    assert truncate("short text", 10, count) == "short text"

@@ -8,7 +8,7 @@ import pytest
 from pydantic import BaseModel, Field
 
 from tutor.core.errors import ConfigError, LLMOutputError
-from tutor.llm.budget import approx_tokens, fit_budget, truncate
+from tutor.llm.budget import approx_tokens
 from tutor.llm.sse import StreamState, parse_sse_line
 from tutor.llm.strict_schema import response_format, strict_schema
 from tutor.llm.vllm import VLLM_MAIN, VLLMOptions, build_vllm_command, redact, vllm_launcher
@@ -24,33 +24,6 @@ def test_approx_tokens_counts_cyrillic_denser_than_latin():
     assert approx_tokens("х" * 100) == 33
     assert approx_tokens("x" * 100) == 27
     assert approx_tokens("a\n    b") == 3  # whitespace is dear: 2 letters alone -> 1
-
-
-def test_fit_budget_keeps_blocks_in_order_until_the_window_is_full():
-    blocks = ["a b c d", "e f g h", "i j k l"]
-    kept = fit_budget(blocks, prompt_tokens=3, max_tokens=5, context_window=20, count=words,
-                      separator_tokens=1, min_block_tokens=1)
-    # room = 20 - 5 - 3 = 12: first block costs 5, second 5, third would need 5 but 2 left -> cut to 1 word
-    assert kept == ["a b c d", "e f g h", "i"]
-    total = 3 + 5 + sum(words(b) + 1 for b in kept)
-    assert total <= 20
-
-
-def test_fit_budget_drops_a_tail_too_small_to_be_useful():
-    kept = fit_budget(["a b c d", "e f g h"], prompt_tokens=0, max_tokens=0, context_window=7, count=words,
-                      separator_tokens=0, min_block_tokens=4)
-    assert kept == ["a b c d"]
-
-
-def test_fit_budget_returns_nothing_when_the_prompt_alone_overflows():
-    assert fit_budget(["x"], prompt_tokens=100, max_tokens=50, context_window=120, count=words) == []
-
-
-def test_truncate_prefers_a_word_boundary():
-    text = "alpha beta gamma delta"
-    assert truncate(text, 100, len) == text
-    assert truncate(text, 12, len) == "alpha beta"
-    assert len(truncate("x" * 50, 7, len)) == 7
 
 
 class Inner(BaseModel):

@@ -31,8 +31,9 @@ from tutor.core.ports import ChatLLM, Message, Searcher
 from tutor.core.prompting import render
 from tutor.core.settings import Settings
 from tutor.core.types import Answer, BankItem, Chunk, Citation, Filters, Hit, Lang
+from tutor.llm.budget import truncate
 from tutor.llm.repetition import drop_repeats, looping
-from tutor.retrieval.citations import sources_from_hits, truncate_to_tokens
+from tutor.retrieval.citations import sources_from_hits
 from tutor.retrieval.thresholds import RETRIEVAL
 from tutor.text.language import detect_lang
 from tutor.text.sentences import sentences
@@ -330,11 +331,11 @@ class Tutor:
         # the explainer reads the item's key points when it has them: one clean statement each,
         # where the reference may be a flattened table whose rows a small model swaps
         body = "\n".join(f"- {p}" for p in notes.points) if notes.points else notes.text
-        shown = truncate_to_tokens(_MARKERS.sub("", body), NOTES_TOKENS, count)
+        shown = truncate(_MARKERS.sub("", body), NOTES_TOKENS, count)
         if notes.also:
-            shown += "\n" + truncate_to_tokens(_MARKERS.sub("", notes.also), CONTEXT_TOKENS, count)
+            shown += "\n" + truncate(_MARKERS.sub("", notes.also), CONTEXT_TOKENS, count)
         if notes.origin == "extract" and context:
-            shown += "\n\n" + truncate_to_tokens(context[0].text, CONTEXT_TOKENS, count)
+            shown += "\n\n" + truncate(context[0].text, CONTEXT_TOKENS, count)
         unmarked = [t.model_copy(update={"content": _MARKERS.sub("", t.content)}) for t in history]
         recent = trim_history(unmarked, HISTORY_TOKENS, count)
         length = LENGTH[style][0]

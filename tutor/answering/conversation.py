@@ -6,12 +6,12 @@ before it (no model call stands between a follow-up and the notes). Pure.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel
 
-CountTokens = Callable[[str], int]
+from tutor.llm.budget import CountTokens
 
 MAX_QUERY_CHARS = 300
 
