@@ -10,7 +10,7 @@ from ingest.parse import parse_document
 from tests.paths import CORPUS
 from tutor.text.language import detect_lang
 from tutor.text.sentences import sentences
-from tutor.text.similarity import cosine, cosines
+from tutor.text.similarity import cosine, cosines, unit_rows
 from tutor.text.words import normalise_text, stem, terms, words
 
 
@@ -74,6 +74,9 @@ def test_cosine_of_vectors_and_of_rows() -> None:
                for i in range(5) for j in range(3))
     assert cosines(a, b[0]).shape == (5,)
     assert cosines([[0.0, 0.0]], [1.0, 0.0]).tolist() == [0.0]
+    u = unit_rows(a)
+    assert np.allclose(np.linalg.norm(u, axis=1), 1.0) and np.allclose(u @ unit_rows(b[0])[0], cosines(a, b[0]))
+    assert unit_rows([[0.0, 0.0]]).tolist() == [[0.0, 0.0]]
 
 
 def test_sentences_keep_list_numbers_with_their_items() -> None:

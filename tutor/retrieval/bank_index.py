@@ -18,7 +18,7 @@ import numpy as np
 
 from tutor.core.types import BankItem
 from tutor.retrieval.thresholds import RETRIEVAL
-from tutor.text.similarity import cosines
+from tutor.text.similarity import unit_rows
 
 log = logging.getLogger("tutor.retrieval.bank_index")
 
@@ -36,7 +36,7 @@ class QuestionIndex:
         self.items = list(items)
         self.texts = texts
         self.owners = owners
-        self.vectors = vectors
+        self.vectors = unit_rows(vectors)  # once here, so a query costs one matrix-vector product
 
     @staticmethod
     def phrasings(items: Sequence[BankItem]) -> tuple[list[str], list[int]]:
@@ -78,7 +78,7 @@ class QuestionIndex:
         """(item index, best cosine, phrasing index) per item, best first."""
         if not self.texts:
             return []
-        sims = cosines(self.vectors, vector)
+        sims = self.vectors @ unit_rows(vector)[0]  # cosines: both sides unit length
         best: dict[int, tuple[float, int]] = {}
         for j, s in enumerate(sims.tolist()):
             n = self.owners[j]
