@@ -3,7 +3,7 @@ model sees): over the 72 paraphrases (a hit is relevant if it holds the item's f
 question bank (relevant = one of the item's source chunks), count the labelled-relevant and the
 other hits of the top 5 (hybrid) that each (floor, gap) would drop. The first hit is never dropped.
 
-    HF_HUB_OFFLINE=1 TUTOR_DATA_DIR=/tmp/evals-data .venv/bin/python evals/source_focus.py
+    HF_HUB_OFFLINE=1 TUTOR_DATA_DIR=/tmp/evals-data .venv/bin/python -m evals.source_focus
 
 Needs an ingested data dir (``tutor ingest``); nothing is written.
 """
@@ -11,18 +11,15 @@ Needs an ingested data dir (``tutor ingest``); nothing is written.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable
-from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from evals.golden import load_paraphrases  # noqa: E402
-from evals.metrics.retrieval import fact_relevance, id_relevance  # noqa: E402
-from tutor.core.settings import Settings  # noqa: E402
-from tutor.core.types import Hit  # noqa: E402
-from tutor.services import Services  # noqa: E402
+from evals.golden import load_paraphrases
+from evals.metrics.retrieval import fact_relevance, id_relevance
+from tutor.core.settings import Settings
+from tutor.core.types import Hit
+from tutor.services import Services
 
 FLOORS = (0.30, 0.35, 0.38, 0.40, 0.45)
 GAPS = (0.15, 0.20, 0.25, 0.30, None)
