@@ -1,4 +1,4 @@
-"""Assemble ingest/rubrics.jsonl, the shipped corpus's reviewed rubrics, from review files:
+"""Assemble tutor/grading/rubrics.jsonl, the shipped corpus's reviewed rubrics, from review files:
 
     .venv/bin/python evals/rubric_review.py RUBRICS.jsonl PROBES.jsonl ALTERNATES.jsonl
 
@@ -15,9 +15,8 @@ import json
 import sys
 from pathlib import Path
 
-from ingest.pipeline import REVIEWED_RUBRICS
 from tutor.core.types import KeyPoint, Probe
-from tutor.grading.rubric import ReviewedRubric, ref_hash, supported
+from tutor.grading.rubric import REVIEWED_RUBRICS, ReviewedRubric, ref_hash, supported
 from tutor.services import Services
 
 

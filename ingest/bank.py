@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 
 from ingest.parse import ParsedDocument
+from tutor.core.bank import QuestionBank
 from tutor.core.types import BankItem
-from tutor.retrieval.bank import QuestionBank
 from tutor.text.words import STOPWORDS_EN, normalise_text
 
 _INTENTS = [

@@ -20,13 +20,11 @@ from ingest.bank import build_bank
 from ingest.parse import ParsedDocument, parse_paths
 from ingest.readers import SUFFIXES
 from tutor.core.errors import InputError
-from tutor.core.types import Chunk
-from tutor.retrieval.sparse import SparseEncoder
+from tutor.core.types import BankItem, Chunk
 
 if TYPE_CHECKING:  # pragma: no cover
-    from tutor.core.ports import Embedder
+    from tutor.core.ports import Embedder, SparseEncoding, VectorStore
     from tutor.core.settings import Settings
-    from tutor.retrieval.store import Store
 
 
 class Adapters(Protocol):
@@ -35,13 +33,18 @@ class Adapters(Protocol):
     settings: Settings
 
     @property
-    def store(self) -> Store: ...
+    def store(self) -> VectorStore: ...
 
     @property
     def embedder(self) -> Embedder: ...
 
     @property
+    def sparse(self) -> SparseEncoding: ...
+
+    @property
     def question_index(self) -> Any: ...
+
+    def with_rubrics(self, items: list[BankItem]) -> list[BankItem]: ...
 
     def forget_bank(self) -> None: ...
 
@@ -116,7 +119,7 @@ def plan(docs: Sequence[ParsedDocument], stored: Manifest, *, keep: frozenset[st
     return p
 
 
-def _write(services: Adapters, store: Store, p: Plan, docs: Sequence[ParsedDocument],
+def _write(services: Adapters, store: VectorStore, p: Plan, docs: Sequence[ParsedDocument],
            collection: str, *, progress: bool) -> None:
     """Embed and store the new chunks batch by batch (a bar with counts and time left when
     ``progress``), then refresh and delete. Each batch is in the store before the next is embedded,
@@ -128,7 +131,7 @@ def _write(services: Adapters, store: Store, p: Plan, docs: Sequence[ParsedDocum
 
     sha = {d.doc: d.sha256 for d in docs}
     embedder: Any = services.embedder
-    sparse = SparseEncoder()
+    sparse = services.sparse
     step = max(1, services.settings.embed_batch_size) * 4
     chunks = p.upsert
     with tqdm(total=len(chunks), desc="embedding + writing", unit="chunk", disable=not progress) as bar, \
@@ -145,18 +148,12 @@ def _write(services: Adapters, store: Store, p: Plan, docs: Sequence[ParsedDocum
     store.delete(p.delete, collection=collection)
 
 
-REVIEWED_RUBRICS = Path(__file__).with_name("rubrics.jsonl")
-
-
 def _save_bank(services: Adapters, docs: list[ParsedDocument], *, force: bool) -> int:
     """Build the bank first (it rewrites merged chunks' question_id in place before they are
-    stored), with every item's rubric (tutor.grading.rubric: the user's, the reviewed, else the
+    stored), with every item's rubric (``Adapters.with_rubrics``: the user's, the reviewed, else the
     notes' structure). Written when the documents changed or the rubrics differ from the saved ones."""
-    from tutor.grading.rubric import attach_rubrics, load_reviewed, load_user
-
     bank = build_bank(docs)
-    bank.items = attach_rubrics(bank.items, load_reviewed(REVIEWED_RUBRICS),
-                                load_user(services.settings.user_rubrics_path))
+    bank.items = services.with_rubrics(bank.items)
     path = services.settings.bank_path
     if force or not path.exists() or _saved_json(path) != bank.model_dump_json(indent=1):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -185,7 +182,7 @@ def ingest_paths(services: Adapters, paths: Sequence[Path | str], *, rebuild: bo
                          f"({', '.join(sorted(SUFFIXES))}).{' ' + found if found else ''} "
                          "Nothing was changed in the knowledge base.")
     failed = frozenset(Path(e.path).name for e in errors if e.path)
-    store: Store = services.store
+    store: VectorStore = services.store
     stored: Manifest = {} if rebuild else store.manifest()
     p = plan(docs, stored, keep=failed)
     bank_changed = rebuild or bool(p.upsert or p.refresh or p.delete)

@@ -56,16 +56,29 @@ class Services:
         return store
 
     @cached_property
+    def sparse(self) -> Any:
+        """The BM25 sparse encoder: ingest encodes documents and the retriever queries with this one."""
+        from tutor.retrieval.sparse import SparseEncoder
+
+        return SparseEncoder()
+
+    @cached_property
     def retriever(self) -> Any:
         from tutor.retrieval.retriever import Retriever
 
-        return Retriever(self.store, self.embedder, self.settings)
+        return Retriever(self.store, self.embedder, self.settings, sparse=self.sparse)
 
     @cached_property
     def bank(self) -> Any:
-        from tutor.retrieval.bank import QuestionBank
+        from tutor.core.bank import QuestionBank
 
         return QuestionBank.load(self.settings.bank_path)
+
+    def with_rubrics(self, items: list[Any]) -> list[Any]:
+        """Each bank item with its rubric: the user's, the reviewed, else the notes' structure."""
+        from tutor.grading.rubric import with_rubrics
+
+        return with_rubrics(items, self.settings.user_rubrics_path)
 
     def forget_bank(self) -> None:
         """After an ingest rewrote the bank: the next use reloads it and its question index."""

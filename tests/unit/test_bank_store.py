@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 from ingest.bank import build_bank, intent, same_question, terms
 from ingest.parse import ParsedDocument, parse_paths, parse_text
 from tests.paths import CORPUS
+from tutor.core.bank import QuestionBank
 from tutor.core.errors import DocumentError, NotFoundError
 from tutor.core.types import BankItem
-from tutor.retrieval.bank import QuestionBank
 
 
 @cache

@@ -7,12 +7,12 @@ from __future__ import annotations
 import pytest
 
 from tests.fakes import FakeEmbedder, FakeLLM
+from tutor.core.bank import QuestionBank
 from tutor.core.errors import GradingError, InputError, NotFoundError
 from tutor.core.types import BankItem, Chunk, Hit, KeyPoint, Probe, Rubric
 from tutor.grading.grader import Grader
 from tutor.grading.schema import PointResult
 from tutor.grading.score import compute_score
-from tutor.retrieval.bank import QuestionBank
 from tutor.retrieval.bank_index import QuestionIndex
 
 P1 = KeyPoint(text="KV-cache хранит keys и values предыдущих токенов",

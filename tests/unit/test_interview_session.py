@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from tests.fakes import FakeEmbedder, reading_llm
+from tutor.core.bank import QuestionBank
 from tutor.core.errors import InputError, NotFoundError
 from tutor.core.types import BankItem, KeyPoint, Probe, Rubric
 from tutor.grading.grader import Grader
 from tutor.practice.attempts import AttemptStore
 from tutor.practice.interview import MockInterview, next_level
-from tutor.retrieval.bank import QuestionBank
 
 LEVELS = ("basic", "medium", "killer")
 def rubric(t: str) -> Rubric:

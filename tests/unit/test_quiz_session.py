@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from tests.fakes import FakeEmbedder, reading_llm
+from tutor.core.bank import QuestionBank
 from tutor.core.errors import NotFoundError
 from tutor.core.types import BankItem, KeyPoint, Probe, Rubric
 from tutor.grading.grader import Grader
 from tutor.practice.attempts import AttemptStore
 from tutor.practice.quiz import Quiz, order_candidates, resume_pending
-from tutor.retrieval.bank import QuestionBank
 
 
 def item(i: int, topic: str, level: str = "basic") -> BankItem:

@@ -12,8 +12,8 @@ from tutor.core.errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
     from ingest.parse import ParsedDocument
+    from tutor.core.bank import QuestionBank
     from tutor.core.types import BankItem
-    from tutor.retrieval.bank import QuestionBank
 
 
 def _short(text: str, width: int) -> str:
@@ -97,7 +97,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="One JSON array on stdout."),
     ) -> None:
         """List questions as a table (id, topic, level, question)."""
-        from tutor.retrieval.bank import QuestionBank
+        from tutor.core.bank import QuestionBank
 
         if level and level.lower() not in ("basic", "medium", "killer"):
             raise InputError(f"Unknown level '{level}'.", hint="Use basic, medium or killer.")
@@ -118,7 +118,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="One JSON document on stdout."),
     ) -> None:
         """Everything known about one question: reference answer, key points, red flags."""
-        from tutor.retrieval.bank import QuestionBank
+        from tutor.core.bank import QuestionBank
 
         item = resolve(QuestionBank.load(load_settings().bank_path), item_id)
         echo_json(item) if as_json else typer.echo(_details(item))
@@ -133,17 +133,15 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Show or correct the rubric an answer is graded against; your rubric file
         (<data_dir>/rubrics.json) survives re-ingest."""
+        from tutor.core.bank import QuestionBank
         from tutor.core.types import Rubric
-        from tutor.grading.rubric import attach_rubrics, load_reviewed, load_user, save_user
+        from tutor.grading.rubric import load_user, save_user, with_rubrics
         from tutor.grading.sources import rubric_of
-        from tutor.retrieval.bank import QuestionBank
 
         settings = load_settings()
         qb = QuestionBank.load(settings.bank_path)
         item = resolve(qb, item_id)
         if set_file is not None or reset:
-            from ingest.pipeline import REVIEWED_RUBRICS
-
             user = load_user(settings.user_rubrics_path)
             if reset:
                 user.pop(item.id, None)
@@ -156,7 +154,7 @@ def register(app: typer.Typer) -> None:
                 if not user[item.id].key_points:
                     raise InputError("A rubric needs at least one key point.")
             save_user(settings.user_rubrics_path, user)
-            qb.items = attach_rubrics(qb.items, load_reviewed(REVIEWED_RUBRICS), user)
+            qb.items = with_rubrics(qb.items, settings.user_rubrics_path)
             qb.save(settings.bank_path)
             item = qb.get(item.id)
         echo_json(rubric_of(item)) if as_json else typer.echo("\n".join(rubric_lines(item)))
@@ -164,7 +162,7 @@ def register(app: typer.Typer) -> None:
     @bank.command("stats")
     def stats_cmd(as_json: bool = typer.Option(False, "--json", help="One JSON document on stdout.")) -> None:
         """Question counts by topic, level and document."""
-        from tutor.retrieval.bank import QuestionBank
+        from tutor.core.bank import QuestionBank
 
         stats = QuestionBank.load(load_settings().bank_path).stats()
         if as_json:
@@ -190,11 +188,10 @@ def register(app: typer.Typer) -> None:
         if not docs:
             raise InputError("No document could be parsed, so no bank was written.")
         from ingest.bank import build_bank
-        from ingest.pipeline import REVIEWED_RUBRICS
-        from tutor.grading.rubric import attach_rubrics, load_reviewed, load_user
+        from tutor.grading.rubric import with_rubrics
 
         qb = build_bank(docs)
-        qb.items = attach_rubrics(qb.items, load_reviewed(REVIEWED_RUBRICS), load_user(settings.user_rubrics_path))
+        qb.items = with_rubrics(qb.items, settings.user_rubrics_path)
         qb.save(settings.bank_path)
         typer.echo(f"{len(qb.items)} questions from {len(docs)} documents -> {settings.bank_path}")
         if show_report:

@@ -1,14 +1,16 @@
-"""The three adapter ports the pure logic talks to. Real adapters: ``tutor.models.embedder``,
-``tutor.retrieval.retriever``, ``tutor.llm.client``; deterministic fakes for unit tests: ``tests/fakes.py``."""
+"""The adapter ports the pure logic talks to. Real adapters: ``tutor.models.embedder``,
+``tutor.retrieval.retriever``, ``tutor.llm.client``; ingest writes through ``VectorStore``
+(``tutor.retrieval.store``) and ``SparseEncoding`` (``tutor.retrieval.sparse``); deterministic fakes for
+unit tests: ``tests/fakes.py``."""
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
-from typing import Protocol, TypeVar
+from collections.abc import Generator, Iterable, Sequence
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel
 
-from tutor.core.types import Filters, Hit, Mode
+from tutor.core.types import Chunk, Filters, Hit, Mode
 
 T = TypeVar("T", bound=BaseModel)
 Message = dict[str, str]  # {"role": "system" | "user" | "assistant", "content": "..."}
@@ -24,6 +26,38 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> list[float]:
         """Unit-normalised query vector (EmbeddingGemma 'query' prompt)."""
         ...
+
+
+class SparseEncoding(Protocol):
+    def encode_document(self, text: str) -> Any:
+        """The document side of the sparse (BM25) vector; the query side must match it."""
+        ...
+
+
+class VectorStore(Protocol):
+    """What ingest needs of the store: the manifest to diff against, writes, and the alias switch."""
+
+    alias: str
+
+    def exists(self) -> bool: ...
+
+    def create_collection(self, dim: int) -> str: ...
+
+    def switch_alias(self, collection: str) -> str | None: ...
+
+    def ensure(self, dim: int) -> str: ...
+
+    def upsert(self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]], sparse: Sequence[Any], *,
+               doc_sha: dict[str, str], collection: str | None = None) -> int: ...
+
+    def refresh_payload(self, chunks: Sequence[Chunk], *, doc_sha: dict[str, str],
+                        collection: str | None = None) -> int: ...
+
+    def delete(self, chunk_ids: Iterable[str], *, collection: str | None = None) -> int: ...
+
+    def manifest(self) -> dict[str, tuple[str, set[str]]]: ...
+
+    def count(self) -> int: ...
 
 
 class Searcher(Protocol):

@@ -89,7 +89,7 @@ class BankItem(BaseModel):
     question: str
     question_alt: list[str] = Field(default_factory=list, description="Same question in other docs/languages.")
     alternates: list[str] = Field(default_factory=list, description="Typed phrasings of the question "
-                                  "(reviewed data, ingest/rubrics.jsonl) for the bank-question index.")
+                                  "(reviewed data, tutor/grading/rubrics.jsonl) for the bank-question index.")
     reference_answer: str = ""
     key_points: list[str] = Field(default_factory=list, description="'What a pro should cover'.")
     key_points_derived: bool = Field(False, description="True if key points were derived by the LLM.")

@@ -3,7 +3,7 @@
 Where key points come from, first that applies:
 1. ``user``: the user's own rubric for the item (``<data_dir>/rubrics.json``, ``tutor bank rubric``);
    it survives re-ingest.
-2. ``reviewed``: the shipped corpus's reviewed rubrics (``ingest/rubrics.jsonl``), used only while
+2. ``reviewed``: the shipped corpus's reviewed rubrics (``tutor/grading/rubrics.jsonl``), used only while
    the item's question and reference are the ones they were written for (``ref_hash``). Each key
    point must quote its support from the reference; a point whose support is not there is dropped.
 3. ``structure``: the notes' own structure: the "what a pro should cover" bullets, else the
@@ -30,6 +30,8 @@ from tutor.text.language import detect_lang
 from tutor.text.sentences import sentences
 
 log = logging.getLogger("tutor.grading.rubric")
+
+REVIEWED_RUBRICS = Path(__file__).with_name("rubrics.jsonl")  # evals/rubric_review.py writes it
 
 _LABEL = re.compile(r":\s*$")
 _CODE = re.compile(r"^\s*(def |class |import |from \S+ import|return\b|#|//|[\w.\[\]\"']+\s*=[^=]|[{}\[\]()]+\s*$)")
@@ -188,3 +190,9 @@ def attach_rubrics(items: list[BankItem], reviewed: dict[str, ReviewedRubric],
         alts = rev.alternates if rev is not None and rev.ref_hash == ref_hash(i) else []
         out.append(i.model_copy(update={"rubric": build_rubric(i, reviewed, user), "alternates": alts}))
     return out
+
+
+def with_rubrics(items: list[BankItem], user_rubrics: Path, reviewed: Path = REVIEWED_RUBRICS) -> list[BankItem]:
+    """``attach_rubrics`` with the shipped reviewed rubrics and the user's rubric file (ingest and
+    ``tutor bank`` call this before they save the bank)."""
+    return attach_rubrics(items, load_reviewed(reviewed), load_user(user_rubrics))
