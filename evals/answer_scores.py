@@ -24,7 +24,8 @@ def main(split: str) -> None:
             hits = s.retriever.search(r.question, k=st.top_k)
             best = max((h.dense_score or 0.0) for h in hits) if hits else 0.0
             m = s.match_bank(r.question)
-            rel = focused_hits(relevant_hits(hits, st.min_relevance), st.source_floor, st.source_gap)
+            t = tutor.thresholds
+            rel = focused_hits(relevant_hits(hits, t.min_relevance), t.source_floor, t.source_gap)
             agree = bool(rel) and m is not None and (rel[0].chunk.question_id == m.item.id
                                                      or rel[0].chunk.chunk_id in m.item.source_chunk_ids)
             want = "--" if not r.bank_id else ("OK" if m is not None and m.item.id == r.bank_id else "BAD")

@@ -16,6 +16,7 @@ import pytest
 
 from tutor.answering.answer import Tutor
 from tutor.answering.conversation import Turn
+from tutor.answering.thresholds import ANSWERING
 from tutor.core.types import Answer
 from tutor.text.language import detect_lang
 
@@ -48,7 +49,7 @@ CASES = [
 ]
 
 
-# calibration of settings.min_relevance (docs/answering.md): best dense cosine of the top-5 hits
+# calibration of ANSWERING.min_relevance (docs/answering.md): best dense cosine of the top-5 hits
 MORE_IN_SCOPE = [
     "Что такое RAG?", "What is RLHF?", "Как работает PagedAttention в vLLM?", "Что такое temperature и top-p sampling?",
     "What is model merging with TIES and DARE?", "Как обнаружить галлюцинации LLM?", "What is test-time compute scaling?",
@@ -126,7 +127,7 @@ def _has_term(text: str, terms: list[str]) -> bool:
 
 
 def test_min_relevance_separates_in_scope_from_out_of_scope(ingested_services):
-    retriever, threshold = ingested_services.retriever, ingested_services.settings.min_relevance
+    retriever, threshold = ingested_services.retriever, ANSWERING.min_relevance
 
     def best(q: str) -> float:
         return max(h.dense_score or 0.0 for h in retriever.search(q, k=5, mode="hybrid"))

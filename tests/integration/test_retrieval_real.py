@@ -10,6 +10,7 @@ import pytest
 from evals.golden import load_paraphrases
 from evals.metrics.retrieval import fact_relevance, hit_at_k, mrr_at_k
 from tests.conftest import CORPUS
+from tutor.answering.thresholds import ANSWERING
 from tutor.core.types import Filters
 
 
@@ -47,13 +48,13 @@ def test_every_bank_question_finds_its_source_chunk_in_top_5(ingested_services) 
 def test_dense_score_is_filled_in_every_mode(ingested_services, mode: str) -> None:
     hits = ingested_services.retriever.search("Что такое KV-cache?", k=5, mode=mode)
     assert len(hits) == 5 and all(h.dense_score is not None for h in hits)
-    assert hits[0].dense_score > ingested_services.settings.min_relevance
+    assert hits[0].dense_score > ANSWERING.min_relevance
     assert any("KV" in h.chunk.text for h in hits[:2])
 
 
 def test_off_topic_query_scores_below_min_relevance(ingested_services) -> None:
     hits = ingested_services.retriever.search("рецепт борща со сметаной и чесноком", k=5)
-    assert max(h.dense_score for h in hits) < ingested_services.settings.min_relevance
+    assert max(h.dense_score for h in hits) < ANSWERING.min_relevance
 
 
 def test_filters_restrict_hits(ingested_services) -> None:

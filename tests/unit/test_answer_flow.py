@@ -19,6 +19,7 @@ from tutor.answering.answer import (
 from tutor.answering.conversation import Turn
 from tutor.answering.factcheck import check_explanation
 from tutor.answering.notes import clip, extract, statement
+from tutor.answering.thresholds import ANSWERING
 from tutor.core.errors import InputError, LLMOutputError, LLMUnavailableError
 from tutor.core.settings import Settings
 from tutor.core.types import BankItem, Chunk, Citation, Filters, Hit
@@ -377,3 +378,10 @@ def test_numbers_read_thousands_separators_and_derived_values() -> None:
     assert unverified_numbers("(2) peak is 30x the average", known) == []  # 30 = 10 x 3
     assert unverified_numbers("peak is 7x the average", known) == ["7"]
     assert unverified_numbers("1) first step", known) == []  # a list marker is not a number
+
+
+def test_settings_override_only_the_relevance_cut_offs_they_set() -> None:
+    t = ANSWERING.overridden(Settings(min_relevance=0.5))
+    assert (t.min_relevance, t.source_floor, t.source_gap) == (0.5, ANSWERING.source_floor, ANSWERING.source_gap)
+    assert ANSWERING.overridden(Settings()) == ANSWERING
+    assert make()[0].thresholds.min_relevance == 0.35  # the Tutor applies the user's value

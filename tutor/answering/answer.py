@@ -149,6 +149,7 @@ class Tutor:
         self.match = match
         self.chunks = chunks
         self.checks = tuple(checks)
+        self.thresholds = ANSWERING.overridden(settings)
 
     def ask(self, question: str, history: list[Turn] | None = None,
             filters: Filters | None = None, style: Style = "") -> Answer:
@@ -236,9 +237,9 @@ class Tutor:
     # --- steps ---------------------------------------------------------------------------------
     def _search(self, query: str, filters: Filters | None) -> tuple[list[Hit], list[Hit]]:
         """(the hits, those relevant and close enough to the best one to show)."""
-        s = self.settings
+        s, t = self.settings, self.thresholds
         hits = self.retriever.search(query, k=s.top_k, mode=s.retrieval_mode, filters=filters)
-        return hits, focused_hits(relevant_hits(hits, s.min_relevance), s.source_floor, s.source_gap)
+        return hits, focused_hits(relevant_hits(hits, t.min_relevance), t.source_floor, t.source_gap)
 
     def _bank_item(self, query: str, relevant: Sequence[Hit], filters: Filters | None,
                    agreed_only: bool = False) -> tuple[BankItem | None, float | None]:
@@ -250,7 +251,7 @@ class Tutor:
         item: BankItem = m.item
         top = relevant[0].chunk if relevant else None
         agrees = top is not None and (top.question_id == item.id or top.chunk_id in item.source_chunk_ids)
-        if (m.score < RETRIEVAL.match_min or agreed_only) and not (agrees and m.score >= ANSWERING.agree_min):
+        if (m.score < RETRIEVAL.match_min or agreed_only) and not (agrees and m.score >= self.thresholds.agree_min):
             return None, None
         if filters is not None and not filters.is_empty() and not _passes(item, filters):
             return None, None
@@ -260,7 +261,7 @@ class Tutor:
                relevant: Sequence[Hit]) -> NotesPart | None:
         if item is not None:
             return from_bank(item, self._bank_source(item, hits), score)
-        if not relevant or max(h.dense_score or 0.0 for h in relevant) < ANSWERING.extract_min:
+        if not relevant or max(h.dense_score or 0.0 for h in relevant) < self.thresholds.extract_min:
             return None
         return extract(query, sources_from_hits(relevant))
 

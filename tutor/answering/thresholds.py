@@ -1,16 +1,31 @@
 """Every tuned number of notes-first answering, in one place, each with the data and the command that
 set it. Protocol: evals/data/answers/questions.jsonl split by question into tune and test; values
-were fit on tune only (docs/answering.md). ``settings`` override only the retrieval relevance cut-offs
-(``min_relevance``, ``source_floor``, ``source_gap``), which live there because users tune them.
+were fit on tune only (docs/answering.md). ``settings`` may override the three relevance cut-offs
+(``min_relevance``, ``source_floor``, ``source_gap``; ``AnsweringThresholds.overridden``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from tutor.core.settings import Settings
+
+RELEVANCE = ("min_relevance", "source_floor", "source_gap")  # the cut-offs settings may override
 
 
 @dataclass(frozen=True)
 class AnsweringThresholds:
+    # Below this dense cosine a retrieved chunk is not relevant ("the notes don't cover this"): in-scope
+    # questions' best hit >= 0.372, out-of-scope <= 0.24 (tests/integration/test_answer_real.py, the
+    # 30 + 10 calibration questions; docs/answering.md).
+    min_relevance: float = 0.30
+    # A source after the first is shown when its dense cosine reaches source_floor and is at most
+    # source_gap below the best one: no labelled-relevant hit of 270 queries dropped
+    # (`python -m evals.source_focus`, docs/answering.md).
+    source_floor: float = 0.35
+    source_gap: float = 0.25
     # A question whose closest bank phrasing is below the bank index's match_min still gets that
     # item's notes when the top retrieved source is the item's own chunk and the phrasing cosine
     # reaches agree_min (two independent signals agree). First choice, checked on the tune split.
@@ -31,6 +46,10 @@ class AnsweringThresholds:
     also_sentences: int = 2
     also_sources: int = 2
     also_min_shared: int = 2
+
+    def overridden(self, settings: Settings) -> AnsweringThresholds:
+        """These values with the relevance cut-offs the user set (``TUTOR_MIN_RELEVANCE`` ...; unset keeps them)."""
+        return replace(self, **{k: v for k in RELEVANCE if (v := getattr(settings, k)) is not None})
 
 
 ANSWERING = AnsweringThresholds()

@@ -82,11 +82,12 @@ class Settings(BaseSettings):
     # --- behaviour -----------------------------------------------------------------------------
     top_k: int = 5
     retrieval_mode: RetrievalMode = "hybrid"
-    min_relevance: float = Field(0.30, description="Below this dense cosine, retrieval is 'nothing relevant' "
-                                 "(calibrated: in-scope best >= 0.37, out-of-scope best <= 0.24; docs/answering.md).")
-    source_floor: float = Field(0.35, description="A source after the first needs this dense cosine ...")
-    source_gap: float = Field(0.25, description="... and at most this far below the best one "
-                              "(calibrated: no labelled-relevant hit of 270 queries dropped; docs/answering.md).")
+    # The relevance cut-offs: unset = the calibrated values in tutor/answering/thresholds.py.
+    min_relevance: float | None = Field(None, description="Below this dense cosine, retrieval is 'nothing "
+                                        "relevant' (unset: 0.30, tutor/answering/thresholds.py).")
+    source_floor: float | None = Field(None, description="A source after the first needs this dense cosine ... "
+                                       "(unset: 0.35)")
+    source_gap: float | None = Field(None, description="... and at most this far below the best one (unset: 0.25).")
     max_answer_chars: int = Field(6000, description="Candidate answers longer than this are truncated.")
 
     # --- UI ------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Hybrid retrieval (tutor.core.ports.Searcher): embed the query, BM25-encode it, let Qdrant fuse.
 
 Every hit carries ``dense_score`` = cosine(query, chunk) whatever the mode, so callers can decide
-"the notes don't cover this" with one threshold (settings.min_relevance).
+"the notes don't cover this" with one threshold (``min_relevance``, tutor/answering/thresholds.py).
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """Every tuned number of retrieval, in one place, each with the data and the command that set it.
-``settings`` override the relevance cut-offs the answering side applies (docs/configuration.md)."""
+The relevance cut-offs the answering side applies to retrieved hits live in
+``tutor/answering/thresholds.py`` (settings may override them, docs/configuration.md)."""
 
 from __future__ import annotations
 
