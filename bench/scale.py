@@ -77,9 +77,15 @@ def run(n: int, dim: int, rng: random.Random, work: Path) -> dict[str, float]:
                          collection=collection)
         store.switch_alias(collection)
         write_s = time.perf_counter() - t
+        store.close()
+        del chunks, svecs  # searched as the app does: a process that opened the stored library
+        store = open_store(settings)
+        t = time.perf_counter()
+        store.query(dense[0].tolist(), sparse.encode_query(QUERIES[0]), k=5, mode="hybrid")
+        first_ms = (time.perf_counter() - t) * 1000  # builds the sparse posting lists (embedded store)
         lat = []
         for q in range(200):
-            qv = dense[rng.randrange(len(chunks))].tolist()
+            qv = dense[rng.randrange(len(dense))].tolist()
             qs = sparse.encode_query(QUERIES[q % len(QUERIES)])
             t = time.perf_counter()
             store.query(qv, qs, k=5, mode="hybrid")
@@ -88,7 +94,7 @@ def run(n: int, dim: int, rng: random.Random, work: Path) -> dict[str, float]:
         store.close()
     disk = sum(f.stat().st_size for f in data.rglob("*") if f.is_file()) / 1e6
     lat.sort()
-    return {"chunks": len(chunks), "write_s": write_s, "p50_ms": statistics.median(lat),
+    return {"chunks": len(dense), "write_s": write_s, "first_ms": first_ms, "p50_ms": statistics.median(lat),
             "p95_ms": lat[int(0.95 * len(lat)) - 1], "disk_mb": disk,
             "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
@@ -132,12 +138,13 @@ def main() -> None:
         rate = embed_rate(seed_chunks)
         dim = 768
         print(f"document embedding: {rate:.2f} chunks/s (default model, 128 real chunks)")
-        print(f"{'chunks':>7}{'write s':>9}{'embed min':>11}{'p50 ms':>8}{'p95 ms':>8}{'disk MB':>9}{'peak RSS MB':>13}")
+        print(f"{'chunks':>7}{'write s':>9}{'embed min':>11}{'first ms':>9}{'p50 ms':>8}{'p95 ms':>8}{'disk MB':>9}"
+              f"{'peak RSS MB':>13}")
         rows = []
         for n in args.sizes:
             r = run(n, dim, rng, work)
             rows.append(r)
-            print(f"{r['chunks']:>7.0f}{r['write_s']:>9.1f}{r['chunks'] / rate / 60:>11.1f}{r['p50_ms']:>8.1f}"
+            print(f"{r['chunks']:>7.0f}{r['write_s']:>9.1f}{r['chunks'] / rate / 60:>11.1f}{r['first_ms']:>9.0f}{r['p50_ms']:>8.1f}"
                   f"{r['p95_ms']:>8.1f}{r['disk_mb']:>9.1f}{r['rss_mb']:>13.0f}", flush=True)
         if not args.no_plot:
             plot(rows, rate, args.plot)
