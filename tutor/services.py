@@ -154,10 +154,12 @@ class Services:
                       max_answer_chars=self.settings.max_answer_chars, llm_follow_up=llm_follow_up)
 
     def warm(self) -> None:
-        """Load what the first question needs (embedder, store, bank index, the LLM engine with one
-        1-token completion) so it does not pay their start-up. Errors propagate."""
+        """Load what the first question needs (embedder, store and one search, which builds the embedded
+        store's sparse posting lists, bank index, the LLM engine with one 1-token completion) so it
+        does not pay their start-up. Errors propagate."""
         self.embedder.embed_query("warm up")
-        self.store.count()
+        if self.store.exists():
+            self.retriever.search("warm up", k=1)
         self.match_bank("warm up")
         self.llm.complete([{"role": "user", "content": "hi"}], purpose="warm", max_tokens=1)
 

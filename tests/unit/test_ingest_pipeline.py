@@ -132,3 +132,16 @@ def test_plan_is_pure_diff() -> None:
     assert sorted(p.delete) == ["g1", "stale"]
     same = plan([a], {"a.md": ("sha1", {c.chunk_id for c in a.chunks})})
     assert same.unchanged == ["a.md"] and not (same.upsert or same.delete or same.refresh)
+
+
+def test_warm_searches_once_so_the_first_question_does_not_build_the_sparse_postings(services: Services,
+                                                                                     corpus: Path) -> None:
+    from tests.fakes import FakeLLM
+
+    ingest_paths(services, [corpus])
+    services.__dict__["llm"] = FakeLLM()
+    searched: list[str] = []
+    real = services.retriever.search
+    services.retriever.search = lambda q, **kw: searched.append(q) or real(q, **kw)  # type: ignore[method-assign]
+    services.warm()
+    assert searched == ["warm up"]
