@@ -48,7 +48,7 @@ def open_store(settings: Settings) -> Store:
         client = QdrantClient(url=settings.qdrant_url, api_key=settings.qdrant_api_key or None)
         return Store(client, settings.collection, remote=True)
     settings.qdrant_path.mkdir(parents=True, exist_ok=True)
-    local_sparse.install()  # same results; bisect lookups instead of a Python merge per point
+    local_sparse.install()  # same results; posting lists instead of a Python merge per point
     try:
         client = QdrantClient(path=str(settings.qdrant_path))
     except RuntimeError as err:
