@@ -284,6 +284,16 @@ def test_library_upload_validates_and_ingests(scripted, tmp_path):
         ann.predict([handle_file(str(bad))], api_name="/upload")
     assert len(backend.ingested) == n
     assert "documents" in ann.predict(api_name="/documents")[-1]
+    import zipfile
+
+    vault = tmp_path / "Vault.zip"
+    with zipfile.ZipFile(vault, "w") as z:
+        z.writestr("Vault/.obsidian/app.json", "{}")
+        z.writestr("Vault/GQA.md", "# GQA\n\nGrouped-query attention shares K/V heads, see [[KV cache]].\n")
+    _, status = ann.predict([handle_file(str(vault))], api_name="/upload")
+    folder = backend.upload_dir() / "Vault"
+    assert "Uploaded Vault." in status and backend.ingested[-1][0] == folder
+    assert (folder / ".obsidian").is_dir() and (folder / "Vault" / "GQA.md").is_file()
 
 
 def test_data_dir_files_are_not_served_even_when_logged_in(scripted):
