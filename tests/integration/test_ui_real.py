@@ -130,3 +130,26 @@ def test_library_upload_ingests_and_reingest_removes(auth_url, ingested_services
     uploaded.unlink()
     table, status = ann.predict(api_name="/reingest")
     assert "UI_test_note.md" not in {r[0] for r in table["data"]} and "1 removed" in status, status
+
+
+def test_a_zipped_obsidian_vault_uploads_and_its_notes_are_searchable(auth_url, ingested_services, tmp_path: Path):
+    import shutil
+    import zipfile
+
+    from gradio_client import handle_file
+
+    archive = tmp_path / "Test Vault.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("Test Vault/.obsidian/app.json", "{}")
+        z.writestr("Test Vault/Quuxlet.md", "# Quuxlet sampling\n\nQuuxlet sampling is a made-up decoding trick "
+                                            "of the vault test; it pairs with [[Frobnic cache]].\n")
+        z.writestr("Test Vault/Frobnic cache.md", "# Frobnic cache\n\nThe frobnic cache is another made-up "
+                                                  "term of the vault test.\n")
+    ann = client(auth_url, "ann")
+    table, status = ann.predict([handle_file(str(archive))], api_name="/upload")
+    assert {"Quuxlet.md", "Frobnic cache.md"} <= {r[0] for r in table["data"]}, status
+    hits = ingested_services.retriever.search("quuxlet sampling decoding trick", k=3)
+    assert hits[0].chunk.doc == "Quuxlet.md"
+    shutil.rmtree(ingested_services.settings.data_dir / "uploads" / "Test_Vault")
+    table, status = ann.predict(api_name="/reingest")
+    assert "Quuxlet.md" not in {r[0] for r in table["data"]}, status
