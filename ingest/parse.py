@@ -253,23 +253,38 @@ def expand_paths(paths: list[Path]) -> tuple[list[Path], list[Path], dict[Path, 
     """(files to read, files of an unsupported type found in folders, the backlinks of every
     Obsidian vault note by resolved path). Directories expand (recursively, sorted); hidden files
     are skipped; a file named twice is read once. A file named directly is always read, so an
-    unsupported one gets its own error. A vault's notes are the ones its reader accepts."""
+    unsupported one gets its own error. A Markdown file inside a vault (the nearest folder holding
+    ``.obsidian/``, also one nested below a scanned folder, e.g. an uploaded vault) is a vault note:
+    a vault's notes are the ones its reader accepts."""
     out: list[Path] = []
     unsupported: list[Path] = []
     vaults: dict[Path, dict[Path, list[str]]] = {}
-    for p in paths:
-        root = vault_root(p) if p.is_dir() or p.suffix.lower() == ".md" else None
-        if root is not None and root not in vaults:
+    roots: dict[Path, Path | None] = {}
+
+    def notes_of(md: Path) -> dict[Path, list[str]] | None:
+        """The vault notes of the vault ``md`` is in (read once per vault), None outside a vault."""
+        folder = md.parent
+        if folder not in roots:
+            roots[folder] = vault_root(folder)  # the folder it sits in, not where a link points
+        root = roots[folder]
+        if root is None:
+            return None
+        if root not in vaults:
             vaults[root] = vault_notes(root)
-        notes = vaults[root] if root is not None else {}
+        return vaults[root]
+
+    for p in paths:
         if p.is_dir():
             for f in sorted(p.rglob("*")):
                 if not f.is_file() or any(part.startswith(".") for part in f.relative_to(p).parts):
                     continue
-                if root is not None and f.suffix.lower() == ".md" and f.resolve() not in notes:
+                notes = notes_of(f) if f.suffix.lower() == ".md" else None
+                if notes is not None and f.resolve() not in notes:
                     continue  # the vault reader refused it (a hard link, a link out of the vault)
                 (out if f.suffix.lower() in SUFFIXES else unsupported).append(f)
         else:
+            if p.suffix.lower() == ".md":
+                notes_of(p)
             out.append(p)
     unique: dict[Path, Path] = {}
     for p in out:  # the same file named twice (a file and its folder) is parsed once

@@ -32,9 +32,13 @@ def test_a_zipped_vault_unpacks_as_a_vault_and_ingest_reads_its_notes(tmp_path: 
     assert (folder / ".obsidian").is_dir() and not list((folder / ".obsidian").iterdir())  # its settings are not kept
     notes = sorted(p.name for p in folder.rglob("*.md"))
     assert notes == sorted(p.name for p in VAULT.rglob("*.md"))
-    docs, errors = parse_paths([folder])
-    assert not errors and sorted(d.doc for d in docs) == notes
-    assert any(d.chunks and "Квантизация" in " ".join(c.text for c in d.chunks) for d in docs)
+    (tmp_path / "uploads" / "plain.md").write_text("# Plain\n\nAn upload beside the vault, [[not a link]].\n")
+    docs, errors = parse_paths([tmp_path / "uploads"])  # the app ingests the whole uploads folder
+    by_name = {d.doc: d for d in docs}
+    assert not errors and sorted(by_name) == sorted([*notes, "plain.md"])
+    quant = by_name["Квантизация.md"]  # read as a vault note: wiki-links as words, backlinks kept
+    assert "[[" not in quant.text and quant.text.endswith("Linked from: KV cache.")
+    assert "[[not a link]]" in by_name["plain.md"].text  # outside the vault, Markdown as it is
 
 
 def test_the_next_upload_replaces_the_folder_whole(tmp_path: Path) -> None:
