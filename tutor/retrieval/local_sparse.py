@@ -39,7 +39,7 @@ _PARAMETERS = ["query", "vectors", "empty_is_zero"]  # the stock function's, as 
 
 
 POSTINGS_MIN = 256  # fewer points: the per-point bisect loop (no index worth building)
-_KEEP = 4  # snapshots kept (one per collection searched, plus one being rebuilt)
+_KEEP = 2  # snapshots kept: the collection searched, and one more (a rebuild's new collection)
 
 
 class Postings:
