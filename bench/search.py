@@ -41,11 +41,11 @@ def stored_dense(store: object, n: int) -> list[list[float]]:
 
 
 def scorer_choices(store: object) -> dict[str, object]:
-    """The sparse scorers to compare: the bisect one and qdrant-client's own on the embedded store,
+    """The sparse scorers to compare: ours (tutor.retrieval.local_sparse) and qdrant-client's own on the embedded store,
     nothing to swap on a server."""
     if store.remote:  # type: ignore[attr-defined]
         return {"server": None}
-    return {"bisect": local_sparse.calculate_distance_sparse,
+    return {"ours": local_sparse.calculate_distance_sparse,
             "stock": sparse_distances.calculate_distance_sparse}
 
 
@@ -84,8 +84,8 @@ def main() -> None:
     for (name, mode), xs in times.items():
         print(f"{name:6s} {mode:7s} p50 {pct(xs, 50):6.2f} ms   p95 {pct(xs, 95):6.2f} ms")
     if len(scorers) > 1:
-        ratio = statistics.median(times[("bisect", "hybrid")]) / statistics.median(times[("stock", "hybrid")])
-        print(f"hybrid p50 bisect / stock = {ratio:.2f}; queries whose sparse or hybrid top-5 "
+        ratio = statistics.median(times[("ours", "hybrid")]) / statistics.median(times[("stock", "hybrid")])
+        print(f"hybrid p50 ours / stock = {ratio:.2f}; queries whose sparse or hybrid top-5 "
               f"(ids and scores) differ between the scorers: {differ} of {len(sparse)}")
     store.close()
 
