@@ -14,7 +14,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from ingest.readers import MAX_BYTES, SUFFIXES, size_error
+from ingest.readers import MAX_BYTES, SUFFIXES, VAULT_MARK, size_error
 from tutor.core.errors import InputError
 from ui.backend import Backend
 from ui.common import guarded
@@ -23,7 +23,6 @@ ALLOWED = tuple(sorted(SUFFIXES))  # what ingest.readers reads
 ARCHIVE = ".zip"  # a notes folder or an Obsidian vault, unpacked into its own upload folder
 MAX_FILES = 10
 MAX_ARCHIVE_FILES = 5000
-VAULT_MARK = ".obsidian"
 
 
 def safe_name(name: str) -> str:
