@@ -391,6 +391,8 @@ def notes_block(notes: NotesPart, lang: Lang) -> str:
     else:
         title = phrase("notes_extract", lang)
     out = f"{title}\n{_quoted(notes.text)}"
+    if notes.pro:
+        out += "\n>\n" + _quoted(phrase("notes_pro", lang) + "\n" + "\n".join(f"- {p}" for p in notes.pro))
     if notes.also:
         out += f"\n\n{phrase('notes_also', lang)}\n{_quoted(notes.also)}"
     return out

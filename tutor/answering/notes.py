@@ -43,6 +43,8 @@ class NotesPart(BaseModel):
     bank_id: str = ""
     bank_question: str = Field("", description="The bank question the typed question was matched to.")
     match_score: float | None = None
+    pro: list[str] = Field(default_factory=list, description="Under a bank answer: the item's own 'what a pro "
+                           "should cover' bullets from the notes, verbatim, when the answer does not already hold them.")
     also: str = Field("", description="Under a bank answer: related sentences of other notes, verbatim, cited.")
     points: list[str] = Field(default_factory=list, description="The bank item's key points (its rubric: "
                               "one statement each, checked against the reference): what the explainer reads.")
@@ -50,7 +52,7 @@ class NotesPart(BaseModel):
 
     @property
     def full_text(self) -> str:
-        return f"{self.text}\n{self.also}" if self.also else self.text
+        return "\n".join([self.text, *(f"- {p}" for p in self.pro), *([self.also] if self.also else [])])
 
 
 def clip(text: str, max_chars: int = ANSWERING.max_notes_chars) -> str:
@@ -78,6 +80,16 @@ def bank_text(item: BankItem) -> str:
             or "\n".join(f"- {p}" for p in item.key_points))
 
 
+def pro_points(item: BankItem, text: str) -> list[str]:
+    """The notes' own 'what a pro should cover' bullets of a rubric item (never points a model derived)
+    that ``text`` does not already hold: a rubric item's expanded answer often omits the named
+    methods its bullets list ('Дедуп (MinHash/SimHash)...')."""
+    if item.key_points_derived:
+        return []
+    held = squash(text)
+    return [p for p in item.key_points if p.strip() and squash(p) not in held]
+
+
 def squash(text: str) -> str:
     """Whitespace runs as one space: 'A:\n  B' -> 'A: B' (a bank answer may join lines its chunk breaks)."""
     return " ".join(text.split())
@@ -87,12 +99,14 @@ def from_bank(item: BankItem, source: Citation, score: float | None) -> NotesPar
     """The item's answer, cited to ``source``; the card highlights the sentences that chunk holds (a
     long answer spans several chunks)."""
     text = clip(bank_text(item))
+    pro = pro_points(item, text)
     held = squash(source.text)
     quotes = [q for q in (s.rstrip(" …") for s in sentences(text)) if squash(q) in held]
+    quotes += [p for p in pro if squash(p) in held]
     cite = source.model_copy(update={"n": 1, "origin": "notes", "quotes": quotes})
     points = [p.text for p in item.rubric.key_points] if item.rubric is not None else []
     return NotesPart(text=text, origin="bank", bank_id=item.id, bank_question=item.question,
-                     match_score=score, citations=[cite], points=points)
+                     match_score=score, citations=[cite], points=points, pro=pro)
 
 
 def with_also(notes: NotesPart, question: str, context: Sequence[Citation]) -> NotesPart:

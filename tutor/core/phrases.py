@@ -24,6 +24,10 @@ _PHRASES: dict[str, dict[Lang, str]] = {
         "ru": "**Из заметок** [1] — вопрос банка «{q}»:",
         "en": "**From your notes** [1] — bank question “{q}”:",
     },
+    "notes_pro": {
+        "ru": "Что должен затронуть профи:",
+        "en": "What a pro should cover:",
+    },
     "notes_also": {
         "ru": "**Ещё в заметках:**",
         "en": "**Also in your notes:**",
