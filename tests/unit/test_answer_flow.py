@@ -18,7 +18,7 @@ from tutor.answering.answer import (
 )
 from tutor.answering.conversation import Turn
 from tutor.answering.factcheck import check_explanation
-from tutor.answering.notes import clip, extract, statement
+from tutor.answering.notes import body_sentences, clip, extract, statement, table_of, untabled
 from tutor.answering.thresholds import ANSWERING
 from tutor.core.errors import InputError, LLMOutputError, LLMUnavailableError
 from tutor.core.settings import Settings
@@ -374,14 +374,47 @@ def test_a_numbered_list_in_an_explanation_is_checked_item_by_item():
     assert removed == [] and "1. Черновик" in text
 
 
+def test_a_quoted_table_row_brings_its_table_and_a_header_line_is_never_quoted():
+    table = ("3. Что выбрать? (Decision Guide 2026) > Alignment Method\n| Scenario | Метод |\n|---|---|\n"
+             "| Research/Quick | DPO (2-3× faster) |\n| Production | RLHF (PPO or GRPO) |\n"
+             "| Cost-constrained | RLAIF (70% cheaper) |")
+    prose = Citation(n=2, chunk_id="p", doc="d", section="s", text="Alignment Method: DPO быстрее PPO в 2-3 раза.")
+    src = Citation(n=1, chunk_id="t", doc="d", section="s", text=table)
+    part = extract("which alignment method for quick research with DPO?", [src, prose], max_sentences=3)
+    assert part is not None
+    assert part.text == ("| Scenario | Метод |\n|---|---|\n| Research/Quick | DPO (2-3× faster) |\n"
+                         "| Production | RLHF (PPO or GRPO) |\n| Cost-constrained | RLAIF (70% cheaper) |\n\n[1]\n\n"
+                         "Alignment Method: DPO быстрее PPO в 2-3 раза. [2]")
+    assert part.citations[0].quotes == ["| Scenario | Метод |", "| Research/Quick | DPO (2-3× faster) |",
+                                        "| Production | RLHF (PPO or GRPO) |", "| Cost-constrained | RLAIF (70% cheaper) |"]
+    assert "Decision Guide" not in part.text  # the chunk's section path is not a statement
+    assert table_of("| Production | RLHF (PPO or GRPO) |", table, max_rows=1) == [
+        "| Scenario | Метод |", "|---|---|", "| Production | RLHF (PPO or GRPO) |"]
+    assert table_of("DPO быстрее PPO.", table) == []
+    assert untabled(part.text) == "Alignment Method: DPO быстрее PPO в 2-3 раза. [2]"  # the explainer never reads a table
+
+
+def test_the_explainer_never_reads_a_table_the_reader_sees():
+    table = ("Inference > Hybrid vs Pure\n| Architecture | Quality | Inference Speed |\n|---|---|---|\n"
+             "| Pure Mamba | 95-98% | 5× faster |\n| Hybrid Mamba (1:7) | 99%+ | 3× faster |")
+    tutor, llm, _, _ = make(hits=[hit(1, table, dense=0.6), hit(2, "Mamba: inference speed O(T), память фиксирована.")],
+                            score=None)
+    ans = tutor.ask("Mamba vs hybrid: inference speed and quality?")
+    assert ans.notes_origin == "extract" and "| Hybrid Mamba (1:7) | 99%+ | 3× faster |" in ans.text
+    prompt = llm.calls[0][1][1]["content"]
+    assert "|" not in prompt and "Mamba: inference speed O(T)" in prompt
+
+
 def test_notes_helpers_clip_at_sentences_and_skip_questions_and_headers():
     long = "Первое предложение о LoRA. " * 80
     cut = clip(long, 200)
     assert cut.endswith("LoRA. …") and len(cut) <= 204
-    assert statement("Q: Что такое LoRA?", first=False) == ""
-    assert statement("Что должен затронуть профи:", first=False) == ""
-    assert statement("LoRA · Basic", first=True) == ""
-    assert statement("A: LoRA учит матрицы.", first=False) == "LoRA учит матрицы."
+    assert statement("Q: Что такое LoRA?") == ""
+    assert statement("Что должен затронуть профи:") == ""
+    assert body_sentences("LoRA · Basic") == []
+    assert body_sentences("LoRA > Basic\nLoRA учит матрицы. Базовые веса заморожены") == [
+        "LoRA учит матрицы.", "Базовые веса заморожены"]  # a header line goes, a body line without a full stop stays
+    assert statement("A: LoRA учит матрицы.") == "LoRA учит матрицы."
     src = [Citation(n=1, chunk_id="x", doc="d", section="s", text="LoRA · Basic\nQ: Что такое LoRA?\nA: LoRA учит матрицы A и B.")]
     part = extract("Что такое LoRA", src)
     assert part is not None and part.text == "LoRA учит матрицы A и B. [1]" and part.citations[0].quotes == ["LoRA учит матрицы A и B."]

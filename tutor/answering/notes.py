@@ -26,13 +26,11 @@ _ANSWER_LABEL = re.compile(r"^\s*(?:A|Ответ)\s*[:.]\s*", re.IGNORECASE)
 _QUESTION_LABEL = re.compile(r"^\s*(?:Q|Вопрос)\s*[:.]", re.IGNORECASE)
 
 
-def statement(sentence: str, first: bool) -> str:
-    """The sentence as a statement worth quoting ('A: ' label dropped), or '' for a question, a
-    label or heading ('Что должен затронуть профи:'), or a chunk's first line with no sentence end
-    (its 'Topic · Level' header)."""
+def statement(sentence: str) -> str:
+    """The sentence as a statement worth quoting ('A: ' label dropped), or '' for a question or a
+    label ('Что должен затронуть профи:'). A chunk's header is dropped before (``body_sentences``)."""
     s = sentence.strip()
-    if (not s or s.endswith(("?", ":")) or _QUESTION_LABEL.match(s)
-            or (first and not s.endswith((".", "!", "…", ")")))):
+    if not s or s.endswith(("?", ":")) or _QUESTION_LABEL.match(s):
         return ""
     return _ANSWER_LABEL.sub("", s)
 
@@ -123,12 +121,14 @@ def extract(question: str, sources: Sequence[Citation], *, max_sentences: int = 
             first_n: int = 1) -> NotesPart | None:
     """The sentences of the top ``max_sources`` sources sharing the most stemmed terms with the
     question (ties: the higher-ranked source, the earlier sentence), shown in source order, the
-    sources numbered from ``first_n``. None when no sentence shares ``min_shared`` terms."""
+    sources numbered from ``first_n``. None when no sentence shares ``min_shared`` terms. A chunk's
+    header line (its section path) is never quoted; a table row is quoted as its whole table (a row
+    alone loses its column names and the rows a comparison needs)."""
     wanted = set(terms(question))
     scored: list[tuple[int, int, int, str]] = []  # (-shared, rank, position, sentence)
     for rank, src in enumerate(sources[:max_sources]):
-        for pos, sent in enumerate(sentences(src.text)):
-            body = statement(sent, first=pos == 0)
+        for pos, sent in enumerate(body_sentences(src.text)):
+            body = statement(sent)
             shared = len(wanted & set(terms(body)))
             if shared >= min_shared and len(body.split()) >= 3:
                 scored.append((-shared, rank, pos, body))
@@ -136,13 +136,82 @@ def extract(question: str, sources: Sequence[Citation], *, max_sentences: int = 
         return None
     best = sorted(sorted(scored)[:max_sentences], key=lambda t: (t[1], t[2]))
     cites: list[Citation] = []
-    lines: list[str] = []
+    blocks: list[tuple[bool, str]] = []  # (a table?, quoted text)
     for _, rank, _, sent in best:
         src = sources[rank]
         cite = next((c for c in cites if c.chunk_id == src.chunk_id), None)
         if cite is None:
             cite = src.model_copy(update={"n": first_n + len(cites), "origin": "notes", "quotes": []})
             cites.append(cite)
-        cite.quotes.append(sent)
-        lines.append(f"{sent} [{cite.n}]")
-    return NotesPart(text="\n".join(lines), origin="extract", citations=cites)
+        table = table_of(sent, src.text)
+        if table:
+            if any(table[0] in text for _, text in blocks):
+                continue  # another row of a table already quoted
+            cite.quotes.extend(r for r in table if not _RULE.match(r))
+            blocks.append((True, "\n".join(table) + f"\n\n[{cite.n}]"))
+        else:
+            cite.quotes.append(sent)
+            blocks.append((False, f"{sent} [{cite.n}]"))
+    return NotesPart(text=_join(blocks), origin="extract", citations=cites)
+
+
+_RULE = re.compile(r"^\|?\s*:?-{3,}")
+_END = (".", "!", "…", ")")
+
+
+def body_sentences(text: str) -> list[str]:
+    """A chunk's sentences without its header: a first line with no sentence end is the chunk's
+    section path ('3. Что выбрать? (Decision Guide 2026) > Alignment Method'); in a one-line chunk,
+    a first sentence with no sentence end ('RAG · Basic Q: ...')."""
+    head, _, rest = text.strip().partition("\n")
+    if rest and not head.rstrip().endswith(_END):
+        return sentences(rest)
+    found = sentences(text)
+    return found[1:] if found and not found[0].rstrip().endswith(_END) else found
+
+
+def is_row(line: str) -> bool:
+    return line.strip().startswith("|") and line.count("|") >= 3
+
+
+def untabled(text: str) -> str:
+    """``text`` without its Markdown table lines (rows, rules) and the citation line under a table:
+    what the explainer may read."""
+    lines = [ln for ln in text.splitlines() if not is_row(ln) and not _RULE.match(ln.strip())]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(ln for ln in lines if not _MARKER_LINE.match(ln))).strip()
+
+
+_MARKER_LINE = re.compile(r"^\s*\[\d+\]\s*$")
+
+
+def table_of(sentence: str, text: str, max_rows: int = ANSWERING.table_rows) -> list[str]:
+    """The Markdown table a quoted row belongs to (its header, rule and up to ``max_rows`` rows), or []."""
+    if not is_row(sentence):
+        return []
+    lines = [ln.strip() for ln in text.splitlines()]
+    at = next((i for i, ln in enumerate(lines) if ln == sentence.strip()), None)
+    if at is None:
+        return []
+    start = at
+    while start > 0 and is_row(lines[start - 1]):
+        start -= 1
+    end = at
+    while end + 1 < len(lines) and is_row(lines[end + 1]):
+        end += 1
+    table = lines[start:end + 1]
+    head = table[:2] if len(table) > 1 and _RULE.match(table[1]) else []
+    rows = table[len(head):]
+    if sentence.strip() in head:
+        return head + rows[:max_rows]
+    first = max(0, rows.index(sentence.strip()) - max_rows + 1)  # the quoted row always shows
+    return head + rows[first:first + max_rows]
+
+
+def _join(blocks: list[tuple[bool, str]]) -> str:
+    """Quoted pieces, one per line; a table stands apart (Markdown needs blank lines around it)."""
+    out = ""
+    for i, (table, text) in enumerate(blocks):
+        if i:
+            out += "\n\n" if table or blocks[i - 1][0] else "\n"
+        out += text
+    return out

@@ -46,6 +46,9 @@ class AnsweringThresholds:
     also_sentences: int = 2
     also_sources: int = 2
     also_min_shared: int = 2
+    # A quoted table row brings its table: header, rule and at most table_rows rows. First choice
+    # (the notes' comparison tables have 3-8 rows).
+    table_rows: int = 8
 
     def overridden(self, settings: Settings) -> AnsweringThresholds:
         """These values with the relevance cut-offs the user set (``TUTOR_MIN_RELEVANCE`` ...; unset keeps them)."""
