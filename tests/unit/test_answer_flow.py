@@ -18,7 +18,7 @@ from tutor.answering.answer import (
 )
 from tutor.answering.conversation import Turn
 from tutor.answering.factcheck import check_explanation
-from tutor.answering.notes import body_sentences, clip, extract, statement, table_of, untabled
+from tutor.answering.notes import body_sentences, clip, extract, statement, table_of
 from tutor.answering.thresholds import ANSWERING
 from tutor.core.errors import InputError, LLMOutputError, LLMUnavailableError
 from tutor.core.settings import Settings
@@ -391,18 +391,6 @@ def test_a_quoted_table_row_brings_its_table_and_a_header_line_is_never_quoted()
     assert table_of("| Production | RLHF (PPO or GRPO) |", table, max_rows=1) == [
         "| Scenario | Метод |", "|---|---|", "| Production | RLHF (PPO or GRPO) |"]
     assert table_of("DPO быстрее PPO.", table) == []
-    assert untabled(part.text) == "Alignment Method: DPO быстрее PPO в 2-3 раза. [2]"  # the explainer never reads a table
-
-
-def test_the_explainer_never_reads_a_table_the_reader_sees():
-    table = ("Inference > Hybrid vs Pure\n| Architecture | Quality | Inference Speed |\n|---|---|---|\n"
-             "| Pure Mamba | 95-98% | 5× faster |\n| Hybrid Mamba (1:7) | 99%+ | 3× faster |")
-    tutor, llm, _, _ = make(hits=[hit(1, table, dense=0.6), hit(2, "Mamba: inference speed O(T), память фиксирована.")],
-                            score=None)
-    ans = tutor.ask("Mamba vs hybrid: inference speed and quality?")
-    assert ans.notes_origin == "extract" and "| Hybrid Mamba (1:7) | 99%+ | 3× faster |" in ans.text
-    prompt = llm.calls[0][1][1]["content"]
-    assert "|" not in prompt and "Mamba: inference speed O(T)" in prompt
 
 
 def test_notes_helpers_clip_at_sentences_and_skip_questions_and_headers():

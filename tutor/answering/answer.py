@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 from tutor.answering.conversation import Turn, fallback_query, needs_rewrite, trim_history
 from tutor.answering.crosscheck import names, shaped
 from tutor.answering.factcheck import CHECKS, Check, check_explanation
-from tutor.answering.notes import NotesPart, bank_text, extract, from_bank, squash, untabled, with_also
+from tutor.answering.notes import NotesPart, bank_text, extract, from_bank, squash, with_also
 from tutor.answering.thresholds import ANSWERING
 from tutor.core.errors import InputError, LLMOutputError
 from tutor.core.phrases import phrase
@@ -330,14 +330,14 @@ class Tutor:
                 history: Sequence[Turn], style: Style) -> list[Message]:
         count = self.llm.count_tokens
         # the explainer reads the item's key points when it has them: one clean statement each,
-        # where the reference may be a flattened table whose rows a small model swaps; it never
-        # reads a table (the reader sees the notes' tables verbatim)
-        body = "\n".join(f"- {p}" for p in notes.points) if notes.points else untabled(notes.text)
+        # where the reference may be a flattened table whose rows a small model swaps (hiding the
+        # notes' other tables from it made it invent the figures they hold: test read 3)
+        body = "\n".join(f"- {p}" for p in notes.points) if notes.points else notes.text
         shown = truncate(_MARKERS.sub("", body), NOTES_TOKENS, count)
-        if notes.also and (also := untabled(notes.also)):
-            shown += "\n" + truncate(_MARKERS.sub("", also), CONTEXT_TOKENS, count)
-        if notes.origin == "extract" and context and (more := untabled(context[0].text)):
-            shown += "\n\n" + truncate(more, CONTEXT_TOKENS, count)
+        if notes.also:
+            shown += "\n" + truncate(_MARKERS.sub("", notes.also), CONTEXT_TOKENS, count)
+        if notes.origin == "extract" and context:
+            shown += "\n\n" + truncate(context[0].text, CONTEXT_TOKENS, count)
         unmarked = [t.model_copy(update={"content": _MARKERS.sub("", t.content)}) for t in history]
         recent = trim_history(unmarked, HISTORY_TOKENS, count)
         length = LENGTH[style][0]

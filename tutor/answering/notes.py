@@ -174,16 +174,6 @@ def is_row(line: str) -> bool:
     return line.strip().startswith("|") and line.count("|") >= 3
 
 
-def untabled(text: str) -> str:
-    """``text`` without its Markdown table lines (rows, rules) and the citation line under a table:
-    what the explainer may read."""
-    lines = [ln for ln in text.splitlines() if not is_row(ln) and not _RULE.match(ln.strip())]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(ln for ln in lines if not _MARKER_LINE.match(ln))).strip()
-
-
-_MARKER_LINE = re.compile(r"^\s*\[\d+\]\s*$")
-
-
 def table_of(sentence: str, text: str, max_rows: int = ANSWERING.table_rows) -> list[str]:
     """The Markdown table a quoted row belongs to (its header, rule and up to ``max_rows`` rows), or []."""
     if not is_row(sentence):
