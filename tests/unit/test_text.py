@@ -11,6 +11,7 @@ from tests.paths import CORPUS
 from tutor.text.language import detect_lang
 from tutor.text.sentences import sentences
 from tutor.text.similarity import cosine, cosines, unit_rows
+from tutor.text.tables import is_row, is_rule
 from tutor.text.words import normalise_text, stem, terms, words
 
 
@@ -105,3 +106,8 @@ def test_splitting_then_joining_loses_no_text_of_any_note() -> None:
             parts = sentences(text, semicolons=semicolons)
             assert "".join("".join(parts).split()) == "".join(text.split())
             assert all(p in text or p.split(" ", 1)[-1] in text for p in parts)
+
+
+def test_table_lines_are_read_one_way() -> None:
+    assert is_rule("|---|:--|") and is_rule("  --- | ---") and not is_rule("| x | 1 |")
+    assert is_row("| x | 1 |") and not is_row("W = m · V/||V||") and not is_row("| x")

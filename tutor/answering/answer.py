@@ -393,7 +393,7 @@ def notes_block(notes: NotesPart, lang: Lang) -> str:
         title = phrase("notes_extract", lang)
     out = f"{title}\n{_quoted(notes.text)}"
     if notes.pro:
-        out += "\n>\n" + _quoted(phrase("notes_pro", lang) + "\n" + "\n".join(f"- {p}" for p in notes.pro))
+        out += "\n>\n" + _quoted(phrase("notes_pro", lang) + "\n" + notes.pro_text)
     if notes.also:
         out += f"\n\n{phrase('notes_also', lang)}\n{_quoted(notes.also)}"
     return out

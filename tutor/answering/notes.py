@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 from tutor.answering.thresholds import ANSWERING
 from tutor.core.types import BankItem, Citation
 from tutor.text.sentences import sentences
+from tutor.text.tables import is_row, is_rule
 from tutor.text.words import terms
 
 _ANSWER_LABEL = re.compile(r"^\s*(?:A|Ответ)\s*[:.]\s*", re.IGNORECASE)
@@ -49,8 +50,12 @@ class NotesPart(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
 
     @property
+    def pro_text(self) -> str:
+        return "\n".join(f"- {p}" for p in self.pro)
+
+    @property
     def full_text(self) -> str:
-        return "\n".join([self.text, *(f"- {p}" for p in self.pro), *([self.also] if self.also else [])])
+        return "\n".join(t for t in (self.text, self.pro_text, self.also) if t)
 
 
 def clip(text: str, max_chars: int = ANSWERING.max_notes_chars) -> str:
@@ -147,7 +152,7 @@ def extract(question: str, sources: Sequence[Citation], *, max_sentences: int = 
         if table:
             if any(table[0] in text for _, text in blocks):
                 continue  # another row of a table already quoted
-            cite.quotes.extend(r for r in table if not _RULE.match(r))
+            cite.quotes.extend(r for r in table if not is_rule(r))
             blocks.append((True, "\n".join(table) + f"\n\n[{cite.n}]"))
         else:
             cite.quotes.append(sent)
@@ -155,7 +160,6 @@ def extract(question: str, sources: Sequence[Citation], *, max_sentences: int = 
     return NotesPart(text=_join(blocks), origin="extract", citations=cites)
 
 
-_RULE = re.compile(r"^\|?\s*:?-{3,}")
 _END = (".", "!", "…", ")")
 
 
@@ -168,10 +172,6 @@ def body_sentences(text: str) -> list[str]:
         return sentences(rest)
     found = sentences(text)
     return found[1:] if found and not found[0].rstrip().endswith(_END) else found
-
-
-def is_row(line: str) -> bool:
-    return line.strip().startswith("|") and line.count("|") >= 3
 
 
 def table_of(sentence: str, text: str, max_rows: int = ANSWERING.table_rows) -> list[str]:
@@ -189,7 +189,7 @@ def table_of(sentence: str, text: str, max_rows: int = ANSWERING.table_rows) -> 
     while end + 1 < len(lines) and is_row(lines[end + 1]):
         end += 1
     table = lines[start:end + 1]
-    head = table[:2] if len(table) > 1 and _RULE.match(table[1]) else []
+    head = table[:2] if len(table) > 1 and is_rule(table[1]) else []
     rows = table[len(head):]
     if sentence.strip() in head:
         return head + rows[:max_rows]

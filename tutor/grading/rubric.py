@@ -28,6 +28,7 @@ from tutor.core.types import BankItem, KeyPoint, Rubric
 from tutor.grading.thresholds import GRADING
 from tutor.text.language import detect_lang
 from tutor.text.sentences import sentences
+from tutor.text.tables import is_rule
 
 log = logging.getLogger("tutor.grading.rubric")
 
@@ -35,7 +36,6 @@ REVIEWED_RUBRICS = Path(__file__).with_name("rubrics.jsonl")  # evals/rubric_rev
 
 _LABEL = re.compile(r":\s*$")
 _CODE = re.compile(r"^\s*(def |class |import |from \S+ import|return\b|#|//|[\w.\[\]\"']+\s*=[^=]|[{}\[\]()]+\s*$)")
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}")
 _MARKUP = re.compile(r"\*\*|__|`|^\s*[#>]+\s*")
 _BULLET = re.compile(r"^\s*(?:[-•*]|\d+[.)])\s+")
 
@@ -60,9 +60,9 @@ def statements(text: str) -> list[str]:
         if line.startswith("```"):
             in_code = not in_code
             continue
-        if in_code or not line or _CODE.match(line) or _TABLE_RULE.match(line):
+        if in_code or not line or _CODE.match(line) or is_rule(line):
             continue
-        if line.startswith("|") or line.count("|") >= 2:
+        if line.startswith("|") or line.count("|") >= 2:  # also a pipe-less row 'x | 1' (looser than is_row)
             cells = [c.strip() for c in line.strip("|").split("|")]
             if not header:
                 header = cells

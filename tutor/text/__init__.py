@@ -5,6 +5,7 @@
   (``terms``).
 - ``sentences``: the one sentence splitter (notes, explanations, answers; ``semicolons=True`` for answers).
 - ``numbers``: the number reader and which numbers a text could have taken from the notes.
+- ``tables``: Markdown table lines (``is_row``, ``is_rule``).
 - ``similarity.cosine`` / ``similarity.cosines``: cosine of two vectors / of every row pair.
 
 Pure: no model, no I/O; it imports nothing else of the project but ``tutor.core.types``.
