@@ -3,15 +3,19 @@ from the notes a correct answer must carry (evals/data/answers/questions.jsonl),
 conversation into tune (prompts, thresholds and checks are fit here) and test (read once per design
 change). ``tutor eval --suite answers`` runs it and reports both splits.
 
+Every question is asked with the explanation requested (style 'explain'), so one run measures both
+the default answer (the notes' part alone, ``Settings.explain == 'on_request'``) and the explanation.
+
 Per split:
-* facts_all: in-scope answers carrying every required fact (a fact counts when one of its spellings
-  appears in the answer, case-insensitive); facts_share: required facts found;
+* facts_all: in-scope default answers (the notes' part) carrying every required fact (a fact counts
+  when one of its spellings appears, case-insensitive); facts_share: required facts found;
+  facts_all_explained: the same with the model's explanation under the notes;
 * bank_right: questions written from a bank item answered from that item's notes;
 * oos_honest: out-of-scope questions answered "the notes don't cover this" (nothing from the model);
 * removed.<check>: explanation sentences each fact check removed (hand labels say which were right);
 * notes_p50 / notes_max: seconds to the first useful content; total_p50: seconds to the full answer;
-* with hand labels (evals/data/answers/labels.jsonl, test split): claims, contradicted, contradicted
-  shown with a citation, not-in-notes.
+* with hand labels (evals/data/answers/labels.jsonl): the explanation's claims, contradicted,
+  contradicted shown with a citation, not-in-notes. A default answer shows no model sentence.
 """
 
 from __future__ import annotations
@@ -77,7 +81,8 @@ def found_facts(q: AnswerQuestion, text: str) -> list[bool]:
 
 def ask_rows(tutor: Any, rows: Sequence[AnswerQuestion], *, progress: Callable[[], None] | None = None
              ) -> list[dict[str, Any]]:
-    """Ask every question (a follow-up after the question it follows, with that answer as history)."""
+    """Ask every question with the explanation requested (a follow-up after the question it follows,
+    with that answer as history)."""
     answers: dict[str, Any] = {}
     by_id = {r.id: r for r in rows}
 
@@ -90,12 +95,13 @@ def ask_rows(tutor: Any, rows: Sequence[AnswerQuestion], *, progress: Callable[[
             history = [Turn(role="user", content=by_id[r.conversation].question),
                        Turn(role="assistant", content=answers[r.conversation].text)]
         t = time.perf_counter()
-        a = tutor.ask(r.question, history)
+        a = tutor.ask(r.question, history, style="explain")
         answers[r.id] = a
         row.update(covered=a.covered, notes_origin=a.notes_origin, bank_id=a.bank_id,
                    bank_question=a.bank_question, notes=a.notes, explanation=a.explanation,
                    removed=[x.model_dump() for x in a.removed], text=a.text,
-                   rewritten=a.rewritten_query, facts=found_facts(r, a.text), seconds=time.perf_counter() - t,
+                   rewritten=a.rewritten_query, facts=found_facts(r, a.notes),
+                   facts_explained=found_facts(r, a.text), seconds=time.perf_counter() - t,
                    notes_s=a.timings.get("notes_s"), total_s=a.timings.get("total_s"),
                    citations=[{"n": c.n, "chunk_id": c.chunk_id, "origin": c.origin} for c in a.citations],
                    citation_texts=[c.text for c in a.citations])
@@ -122,6 +128,8 @@ def figures(rows: Sequence[dict[str, Any]], labels: Sequence[ClaimLabel] = ()) -
     out["facts_all"] = sum(all(r["facts"]) for r in scope) / len(scope) if scope else None
     n_facts = sum(len(r["facts"]) for r in scope)
     out["facts_share"] = sum(sum(r["facts"]) for r in scope) / n_facts if n_facts else None
+    explained = [r for r in scope if "facts_explained" in r]
+    out["facts_all_explained"] = sum(all(r["facts_explained"]) for r in explained) / len(explained) if explained else None
     banked = [r for r in scope if r["want_bank"]]
     out["bank_right"] = sum(r["bank_id"] == r["want_bank"] for r in banked) / len(banked) if banked else None
     out["bank_answered"] = sum(r["notes_origin"] == "bank" for r in scope) / len(scope) if scope else None

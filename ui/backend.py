@@ -27,7 +27,7 @@ class Backend(Protocol):
     # --- chat ----------------------------------------------------------------------------------
     def ask(self, user: str, question: str, history: list[dict[str, str]], style: str = "") -> Iterator[ChatEvent]:
         """Stream an answer: rewritten? -> sources -> notes -> delta* -> done (with the final Answer).
-        ``style``: '' | more | simpler | english (how the model explains the notes)."""
+        ``style``: '' (the default) | explain | more | simpler | english (how the model explains the notes)."""
         ...
 
     def neighbours(self, chunk_id: str) -> tuple[str, str]:

@@ -1,6 +1,6 @@
-"""Chat tab: notes first (the notes' answer, cited, at once), then the model's explanation streamed;
-source cards with the exact chunk text and the quoted sentences highlighted (an answer's [n] opens
-its card); "explain more / simpler / in English" in one click; the conversation persisted per user
+"""Chat tab: the notes' answer, cited, at once (the model's explanation streamed under it when
+Settings.explain is 'always'); source cards with the exact chunk text and the quoted sentences
+highlighted (an answer's [n] opens its card); "explain / more / simpler / in English" in one click; the conversation persisted per user
 (restored on load, also after a restart).
 
 The raw conversation lives in a per-session gr.State; the gr.Chatbot only shows escaped copies."""
@@ -30,7 +30,7 @@ def rewritten_line(query: str) -> str:
     return f"**Searched for:** {md_safe(query)}" if query else ""
 
 
-STYLE_ASK = {"more": "(explain more)", "simpler": "(simpler)", "english": "(in English)"}
+STYLE_ASK = {"explain": "(explain)", "more": "(explain more)", "simpler": "(simpler)", "english": "(in English)"}
 
 
 def last_question(history: Messages) -> str:
@@ -55,7 +55,7 @@ class ChatTab:
         yield from self._answer(user_of(request), (question or "").strip(), history, "")
 
     def restyle(self, style: str, history: Messages, request: gr.Request) -> Iterator[tuple[Any, ...]]:
-        """The last question again, explained another way (more / simpler / in English)."""
+        """The last question again, explained by the model (explain / more / simpler / in English)."""
         question = last_question(history)
         if not question:
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), status_line("Ask a question first.")
@@ -109,6 +109,7 @@ class ChatTab:
                                      show_label=False, scale=5, elem_id="chat-input")
                     send = gr.Button("Ask", variant="primary", scale=1, elem_id="chat-send")
                 with gr.Row():
+                    explain = gr.Button("Explain", size="sm", elem_id="chat-explain")
                     more = gr.Button("Explain more", size="sm", elem_id="chat-more")
                     simpler = gr.Button("Simpler", size="sm", elem_id="chat-simpler")
                     english = gr.Button("In English", size="sm", elem_id="chat-english")
@@ -122,7 +123,7 @@ class ChatTab:
         gr.on([send.click, box.submit], respond, [box, state], outs, api_name="ask",
               concurrency_limit=concurrency, concurrency_id="llm")
         restyle = guarded_stream(len(outs))(self.restyle)
-        for button, style in ((more, "more"), (simpler, "simpler"), (english, "english")):
+        for button, style in ((explain, "explain"), (more, "more"), (simpler, "simpler"), (english, "english")):
             button.click(restyle, [gr.State(style), state], outs, api_name=f"ask_{style}",
                          concurrency_limit=concurrency, concurrency_id="llm")
         clear_outs = [chatbot, state, sources, rewritten, status]

@@ -3,7 +3,8 @@ screenshots/ (gitignored) for a person to look at.
 
 * Escaping: a question, a source chunk and a grade holding <script> / onerror HTML are shown as text
   and never run (scripted backend: the rendering path is the UI's own).
-* Main path with the real default models: ask a question and see a cited answer with source cards;
+* Main path with the real default models: ask a question and see a cited answer with source cards,
+  then have the model explain it with one click;
   take a question, submit an answer, see the grade card and the follow-up, answer the follow-up."""
 
 from __future__ import annotations
@@ -114,6 +115,12 @@ def test_main_path_with_real_models(browser, ui_url):
     marked = page.locator("#src-1 mark.tutor-quote").first.inner_text()
     assert marked and " ".join(marked.split())[:30] in " ".join(answer.split()), (marked, answer)
     page.screenshot(path=str(SHOTS / "citation.png"), full_page=True)
+    assert "Объяснение модели — по запросу" in answer  # the notes alone; the model explains on one click
+    page.click("#chat-explain")
+    page.wait_for_function("document.querySelectorAll(\"#chatbot [data-testid='bot']\").length === 2 && "
+                           "document.querySelector('#chat-status')?.innerText.includes('Done.')", timeout=240_000)
+    explained = page.locator("#chatbot [data-testid='bot']").nth(1).inner_text()
+    assert explained.index("[1]") < explained.index("Объяснение") and "по запросу" not in explained, explained
 
     page.get_by_role("tab", name="Practice").click()
     pick(page, "Topic", "LoRA")

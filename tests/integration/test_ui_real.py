@@ -48,14 +48,18 @@ def test_chat_cited_answer_then_rewritten_follow_up_kept_per_user(auth_url):
     assert re.search(r"\[\d\]", answer) and "tutor-card" in sources and "LoRA" in sources
     assert re.search(r"\.txt — <i>", sources)  # doc and section on every card
     assert "<mark class='tutor-quote'>" in sources and "Neighbouring context" in sources
-    assert answer.index("[[1]](#src-1)") < answer.index("Объяснение")  # notes (cited) first, then the model
+    assert "Объяснение модели — по запросу" in answer and "**Объяснение**" not in answer  # the notes alone
+    shown, _, _, _, status = ann.predict(api_name="/ask_explain")  # one click: the model explains them
+    explained = text_of(shown[-1])
+    assert status == "Done." and text_of(shown[-2]).startswith("(explain) Что такое LoRA?"), status
+    assert explained.index("[[1]](#src-1)") < explained.index("**Объяснение**")  # notes (cited) first, then the model
     shown, _, _, rewritten, status = ann.predict("а какие у него минусы?", api_name="/ask")
     assert isinstance(rewritten, str), status  # a gr.skip() update means the handler reported an error
     assert rewritten.startswith("**Searched for:**") and "LoRA" in rewritten, rewritten
-    assert len(shown) == 4
+    assert len(shown) == 6
     bob = client(auth_url, "bob")
     assert "LoRA" not in str(bob.predict(api_name="/chat_restore")[0])
-    assert len(client(auth_url, "ann").predict(api_name="/chat_restore")[0]) == 4  # a new session restores
+    assert len(client(auth_url, "ann").predict(api_name="/chat_restore")[0]) == 6  # a new session restores
 
 
 def test_practice_grade_follow_up_progress_and_csv(auth_url):

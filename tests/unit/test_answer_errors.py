@@ -126,6 +126,22 @@ def test_chat_remembers_the_conversation_for_follow_ups(monkeypatch):
     assert "user: Что такое LoRA?" in second and "LoRA учит адаптеры." in second
 
 
+def test_chat_explains_the_last_answer_on_request(monkeypatch):
+    server = ScriptedServer([sse_reply([delta("LoRA учит адаптеры.")])], TOKENIZE)
+    monkeypatch.setattr(ask_cli, "_tutor", lambda services: Tutor(
+        FakeSearcher(HITS), LLMClient(server.base_url, "m", max_retries=1), SETTINGS.model_copy(
+            update={"explain": "on_request"})))
+    try:
+        result = CliRunner().invoke(app, ["chat"], input="/explain\nЧто такое LoRA?\n/explain\n/louder\n\n")
+        asked = len(server.chat_requests())
+    finally:
+        server.close()
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Ask a question first") == 2 and asked == 1  # before a question; an unknown style
+    out = result.output  # the notes alone first (with the offer), then the same question explained
+    assert out.index("Объяснение модели — по запросу") < out.index("**Объяснение**") < out.index("LoRA учит адаптеры.")
+
+
 def test_a_looping_stream_is_hung_up_on_through_the_real_client():
     sent, hung_up = [], []
 

@@ -21,6 +21,7 @@ from tutor.answering.factcheck import check_explanation
 from tutor.answering.notes import body_sentences, clip, extract, statement, table_of
 from tutor.answering.thresholds import ANSWERING
 from tutor.core.errors import InputError, LLMOutputError, LLMUnavailableError
+from tutor.core.phrases import phrase
 from tutor.core.settings import Settings
 from tutor.core.types import BankItem, Chunk, Citation, Filters, Hit
 from tutor.text.numbers import new_numbers
@@ -60,7 +61,7 @@ HITS = [hit(1, "Q: Что такое LoRA?\nA: LoRA учит две low-rank м�
                 "обучается около 0.1-1% параметров.", qid="lora"),
         hit(2, "QLoRA квантует базу в 4 бита и учит LoRA поверх неё."),
         hit(3, "Борщ варят со свёклой.", dense=0.1)]
-SETTINGS = Settings(min_relevance=0.35, top_k=5)
+SETTINGS = Settings(min_relevance=0.35, top_k=5, explain="always")  # these tests are about the explanation
 EXPLAIN = "Идея в том, что обновление весов имеет низкий ранг. Поэтому хватает маленьких матриц."
 
 
@@ -278,6 +279,21 @@ def test_an_abbreviation_spelled_out_otherwise_than_the_notes_do_is_removed():
     assert expansions(notes[0]) == {"cod": {"chain of draft"}, "cot": {"chain of thought"}, "lora": {"low rank adaptation"}}
     assert wrong_expansions("Activation Units (AUs) steer tokens.", notes[0]) == []  # a gloss is no expansion
     assert wrong_expansions("GQA (grouped query) is new.", notes[0]) == []  # the notes do not expand it
+
+
+def test_by_default_the_answer_is_the_notes_alone_and_the_model_explains_on_request():
+    llm = FakeLLM(EXPLAIN)
+    tutor = Tutor(FakeSearcher(HITS), llm, Settings(min_relevance=0.35, top_k=5), match=lambda q: Match(LORA, 0.9))
+    events = list(tutor.stream("что за LoRA вообще"))
+    assert [e.kind for e in events] == ["sources", "notes", "done"] and llm.calls == []
+    ans = events[-1].answer
+    assert ans is not None and ans.covered and ans.bank_id == "lora" and ans.explanation == ""
+    assert ans.notes == LORA.reference_answer and ans.text == events[1].text
+    assert "> LoRA учит две low-rank" in ans.text and ans.text.endswith(phrase("explain_offer", "ru"))
+    assert ans.timings["total_s"] == ans.timings["notes_s"] and "generate_s" not in ans.timings
+    asked = tutor.ask("что за LoRA вообще", style="explain")
+    assert [p for p, _ in llm.calls] == ["explain"] and asked.explanation == EXPLAIN
+    assert asked.text.endswith(EXPLAIN) and phrase("explain_offer", "ru") not in asked.text
 
 
 def test_styles_change_language_and_length_and_bad_styles_are_refused():

@@ -339,18 +339,21 @@ def test_ask_rows_passes_the_previous_answer_to_a_follow_up_and_keeps_a_failure_
     seen = []
 
     class Tutor:
-        def ask(self, question, history):
-            seen.append((question, [t.content for t in history]))
+        def ask(self, question, history, style=""):
+            seen.append((question, [t.content for t in history], style))
             if question == "boom?":
                 raise RuntimeError("server down")
-            return Answer(question=question, text=f"about {question}", notes_origin="bank", bank_id="b1")
+            return Answer(question=question, text=f"notes: {question.replace('LoRA', 'it')}\nmodel: about {question}",
+                          notes=f"notes: {question.replace('LoRA', 'it')}", notes_origin="bank", bank_id="b1")
 
     rows = [AnswerQuestion(id="q1", question="LoRA?", fact_terms=[["lora"]], bank_id="b1"),
             AnswerQuestion(id="q2", question="and why?", conversation="q1", fact_terms=[["nope"]]),
             AnswerQuestion(id="q3", question="boom?")]
     ticks = []
     out = ask_rows(Tutor(), rows, progress=lambda: ticks.append(1))
-    assert seen[1] == ("and why?", ["LoRA?", "about LoRA?"]) and len(ticks) == 3
-    assert out[0]["facts"] == [True] and out[1]["facts"] == [False] and out[0]["bank_id"] == "b1"
+    # every question asks for the explanation; the facts of the default answer are the notes' alone
+    assert seen[1] == ("and why?", ["LoRA?", "notes: it?\nmodel: about LoRA?"], "explain") and len(ticks) == 3
+    assert out[0]["facts"] == [False] and out[0]["facts_explained"] == [True] and out[0]["bank_id"] == "b1"
+    assert out[1]["facts"] == [False] and out[1]["facts_explained"] == [False]
     assert out[2] == {"id": "q3", "split": "test", "kind": "", "question": "boom?", "want_bank": "",
                       "error": "RuntimeError: server down"}

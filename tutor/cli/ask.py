@@ -75,8 +75,10 @@ def _render(events: Any, verbose: bool) -> Answer:
 def ask(question: str = typer.Argument(..., help="Your question (Russian or English)."),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
         verbose: bool = typer.Option(False, "--verbose", "-v", help="Show sources and timings."),
-        style: str = typer.Option("", "--style", help="more | simpler | english: how to explain.")) -> None:
-    """Answer one question: what your notes say (cited, verbatim), then the model's explanation."""
+        style: str = typer.Option("", "--style", help="explain | more | simpler | english: the model explains "
+                                  "the notes' answer (default: the notes alone, unless TUTOR_EXPLAIN=always).")
+        ) -> None:
+    """Answer one question: what your notes say (cited, verbatim); the model's explanation with --style."""
     from tutor.services import Services
 
     with Services(load_settings()) as services:
@@ -88,12 +90,15 @@ def ask(question: str = typer.Argument(..., help="Your question (Russian or Engl
 
 
 def chat(verbose: bool = typer.Option(False, "--verbose", "-v", help="Show sources and timings.")) -> None:
-    """A terminal conversation: follow-ups are rewritten with the history. Empty line or Ctrl-D quits."""
+    """A terminal conversation: follow-ups are searched with the question before them; /explain, /more,
+    /simpler or /english has the model explain the last answer. Empty line or Ctrl-D quits."""
+    from tutor.answering.answer import STYLES
     from tutor.answering.conversation import Turn, trim_history
     from tutor.llm.budget import approx_tokens
     from tutor.services import Services
 
     history: list[Turn] = []
+    last = ""
     with Services(load_settings()) as services:
         tutor = _tutor(services)
         while True:
@@ -103,12 +108,20 @@ def chat(verbose: bool = typer.Option(False, "--verbose", "-v", help="Show sourc
                 break
             if not question:
                 break
+            style = question[1:].lower() if question.startswith("/") else ""
+            if style:  # '/explain', '/more', '/simpler', '/english': the last question, explained
+                if style not in STYLES or not last:
+                    typer.secho("Ask a question first; then /explain, /more, /simpler or /english explains it.",
+                                fg=typer.colors.YELLOW)
+                    continue
+                question = last
             try:
-                answer = _render(tutor.stream(question, history), verbose)
+                answer = _render(tutor.stream(question, history, style=style), verbose)  # type: ignore[arg-type]
             except TutorError as err:
                 typer.secho(f"\nerror: {err.user_message()}".replace("\n", " ").strip(),
                             fg=typer.colors.RED)
                 continue
+            last = question
             history += [Turn(role="user", content=question), Turn(role="assistant", content=answer.text)]
             history = trim_history(history, CHAT_MEMORY_TOKENS, approx_tokens)
 

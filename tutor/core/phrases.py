@@ -40,6 +40,12 @@ _PHRASES: dict[str, dict[Lang, str]] = {
         "ru": "**Объяснение** (пишет модель, без ссылок — опирайтесь на заметки выше):",
         "en": "**Explanation** (written by the model, uncited — the notes above are the reference):",
     },
+    "explain_offer": {
+        "ru": "_Это ответ ваших заметок. Объяснение модели — по запросу (объяснить / подробнее / проще / "
+              "по-английски); это слова модели, а не заметок: сверяйте с цитатами выше._",
+        "en": "_This is your notes' own answer. The model explains it on request (explain / more / simpler / "
+              "in English); those are the model's words, not the notes': check them against the quotes above._",
+    },
     "explanation_empty": {
         "ru": "_Объяснение убрано: оно расходилось с заметками._",
         "en": "_The explanation was removed: it disagreed with the notes._",

@@ -88,6 +88,11 @@ class Settings(BaseSettings):
     source_floor: float | None = Field(None, description="A source after the first needs this dense cosine ... "
                                        "(unset: 0.35)")
     source_gap: float | None = Field(None, description="... and at most this far below the best one (unset: 0.25).")
+    explain: Literal["on_request", "always"] = Field(
+        "on_request", description="When the model explains an answer: 'on_request' = the notes' own answer "
+        "alone, the model's explanation one click (or `--style explain`) away; 'always' = under every "
+        "answer. On the held-out answer set the default 1.5B model's explanations added no required fact "
+        "the notes lacked and 1 in 6 of their sentences contradicted the notes (docs/answering.md).")
     max_answer_chars: int = Field(6000, description="Candidate answers longer than this are truncated.")
 
     # --- UI ------------------------------------------------------------------------------------

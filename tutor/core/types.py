@@ -155,7 +155,8 @@ class Answer(BaseModel):
     covered: bool = Field(True, description="False when the notes don't cover the question.")
     unknown_terms: list[str] = Field(default_factory=list, description="Terms of the question no note mentions.")
     lang: Lang = "ru"
-    style: str = Field("", description="'' | more | simpler | english: how the explanation was asked for.")
+    style: str = Field("", description="'' (the default) | explain | more | simpler | english: how the explanation was "
+                                         "asked for.")
     timings: dict[str, float] = Field(default_factory=dict, description="Seconds per stage "
                                       "(notes_s: first content; total_s: complete).")
     looped: bool = Field(False, description="The model fell into a repetition loop: its stream was stopped "
