@@ -11,17 +11,21 @@ from tutor.core.types import Citation
 from ui.views import GradeView, InterviewView, PointView, QuestionView
 
 _CODE = re.compile(r"(```.*?(?:```|$)|`[^`\n]*`)", re.S)
+_QUOTE_MARK = re.compile(r"^[ \t]{0,3}(?:&gt;[ \t]?)+", re.M)  # escaped blockquote markers at a line start
 _VERDICT_WORD = {"covered": "covered", "partly": "partly", "missed": "missed", "contradicted": "contradicted"}
 ERROR_PREFIX = "**Error:** "
 
 
 def md_safe(text: str) -> str:
-    """Escape HTML outside Markdown code so it is displayed, not interpreted.
+    """Escape HTML outside Markdown code so it is displayed, not interpreted; a '>' opening a line
+    stays: it quotes (the notes' part of an answer), and with every '<' escaped no tag can form.
 
-    'a <b>x</b> `<i>`' -> 'a &lt;b&gt;x&lt;/b&gt; `<i>`' (code spans show their text literally anyway).
+    'a <b>x</b> `<i>`' -> 'a &lt;b&gt;x&lt;/b&gt; `<i>`' (code spans show their text literally anyway);
+    '> A <b>' -> '> A &lt;b&gt;'.
     """
     parts = _CODE.split(text)
-    return "".join(p if i % 2 else escape(p, quote=False) for i, p in enumerate(parts))
+    out = "".join(p if i % 2 else escape(p, quote=False) for i, p in enumerate(parts))
+    return _QUOTE_MARK.sub(lambda m: m.group(0).replace("&gt;", ">"), out)
 
 
 def _p(text: str) -> str:

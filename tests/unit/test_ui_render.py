@@ -21,6 +21,12 @@ def test_md_safe_escapes_html_outside_code_only():
     assert "<script>" not in md_safe(EVIL) and "&lt;img" in md_safe(EVIL)
 
 
+def test_md_safe_keeps_the_quote_marks_that_open_lines():
+    assert md_safe("**Из заметок** [1]:\n> A -> B <b>\n>\n> > x") == \
+        "**Из заметок** [1]:\n> A -&gt; B &lt;b&gt;\n>\n> > x"
+    assert md_safe("> <script>alert(1)</script>") == "> &lt;script&gt;alert(1)&lt;/script&gt;"
+
+
 def test_source_cards_show_exact_text_escaped():
     cards = source_cards([Citation(n=2, chunk_id="c", doc="a<b>.md", section="S & T", text=f"line1\n{EVIL}")])
     assert "[2]" in cards and "a&lt;b&gt;.md" in cards and "S &amp; T" in cards
