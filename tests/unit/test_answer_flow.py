@@ -18,7 +18,7 @@ from tutor.answering.answer import (
 )
 from tutor.answering.conversation import Turn
 from tutor.answering.factcheck import check_explanation
-from tutor.answering.notes import body_sentences, clip, extract, statement, table_of
+from tutor.answering.notes import body_sentences, clip, extract, paragraph_of, statement, table_of
 from tutor.answering.thresholds import ANSWERING
 from tutor.core.errors import InputError, LLMOutputError, LLMUnavailableError
 from tutor.core.phrases import phrase
@@ -407,6 +407,23 @@ def test_a_quoted_table_row_brings_its_table_and_a_header_line_is_never_quoted()
     assert table_of("| Production | RLHF (PPO or GRPO) |", table, max_rows=1) == [
         "| Scenario | Метод |", "|---|---|", "| Production | RLHF (PPO or GRPO) |"]
     assert table_of("DPO быстрее PPO.", table) == []
+
+
+def test_a_quoted_sentence_brings_the_rest_of_its_paragraph_within_the_cap():
+    text = ("Semantic Caching · Заблуждения\nЗаблуждение: кеш всегда окупается.\n"
+            "Hit rate 50-80% бывает только для FAQ. Для reasoning задач hit rate падает до 10-20%. "
+            "Анализируйте запросы.\nДругой абзац про hit rate кеша.")
+    src = Citation(n=1, chunk_id="c", doc="d", section="s", text=text)
+    part = extract("semantic caching hit rate realistic?", [src], max_sentences=2)
+    assert part is not None
+    assert part.text == ("Hit rate 50-80% бывает только для FAQ. Для reasoning задач hit rate падает до 10-20%. "
+                         "Анализируйте запросы. [1]\nДругой абзац про hit rate кеша. [1]")
+    assert part.citations[0].quotes == ["Hit rate 50-80% бывает только для FAQ.",
+                                        "Для reasoning задач hit rate падает до 10-20%.", "Анализируйте запросы.",
+                                        "Другой абзац про hit rate кеша."]
+    assert paragraph_of("Hit rate 50-80% бывает только для FAQ.", text, max_chars=90) == [
+        "Hit rate 50-80% бывает только для FAQ.", "Для reasoning задач hit rate падает до 10-20%."]
+    assert paragraph_of("Нет такого.", text) == ["Нет такого."]
 
 
 def test_notes_helpers_clip_at_sentences_and_skip_questions_and_headers():

@@ -124,11 +124,13 @@ def with_also(notes: NotesPart, question: str, context: Sequence[Citation]) -> N
 def extract(question: str, sources: Sequence[Citation], *, max_sentences: int = ANSWERING.extract_sentences,
             max_sources: int = ANSWERING.extract_sources, min_shared: int = ANSWERING.extract_min_shared,
             first_n: int = 1) -> NotesPart | None:
-    """The sentences of the top ``max_sources`` sources sharing the most stemmed terms with the
-    question (ties: the higher-ranked source, the earlier sentence), shown in source order, the
+    """At most ``max_sentences`` pieces of the top ``max_sources`` sources, chosen by their sentence
+    sharing the most stemmed terms with the question (ties: the higher-ranked source, the earlier
+    sentence; a sentence inside a piece already chosen is skipped), shown in source order, the
     sources numbered from ``first_n``. None when no sentence shares ``min_shared`` terms. A chunk's
     header line (its section path) is never quoted; a table row is quoted as its whole table (a row
-    alone loses its column names and the rows a comparison needs)."""
+    alone loses its column names and the rows a comparison needs), a sentence with the rest of its
+    paragraph (``paragraph_of``)."""
     wanted = set(terms(question))
     scored: list[tuple[int, int, int, str]] = []  # (-shared, rank, position, sentence)
     for rank, src in enumerate(sources[:max_sources]):
@@ -139,24 +141,32 @@ def extract(question: str, sources: Sequence[Citation], *, max_sentences: int = 
                 scored.append((-shared, rank, pos, body))
     if not scored:
         return None
-    best = sorted(sorted(scored)[:max_sentences], key=lambda t: (t[1], t[2]))
+    chosen: list[tuple[int, int, list[str], bool]] = []  # (rank, position, quoted lines, a table?)
+    for _, rank, pos, sent in sorted(scored):  # the best first; a piece already quoted is skipped
+        if len(chosen) == max_sentences:
+            break
+        quoted = [squash(x) for *_, lines, _ in chosen for x in lines]
+        if squash(sent) in quoted:
+            continue  # a row of a table or a sentence of a paragraph quoted already
+        table = table_of(sent, sources[rank].text)
+        piece = table or paragraph_of(sent, sources[rank].text)
+        if not table:  # the paragraph stops where an earlier piece's quote begins
+            piece = piece[:next((i for i, x in enumerate(piece) if squash(x) in quoted), len(piece))]
+        chosen.append((rank, pos, piece, bool(table)))
     cites: list[Citation] = []
     blocks: list[tuple[bool, str]] = []  # (a table?, quoted text)
-    for _, rank, _, sent in best:
+    for rank, _, piece, table in sorted(chosen, key=lambda t: (t[0], t[1])):
         src = sources[rank]
         cite = next((c for c in cites if c.chunk_id == src.chunk_id), None)
         if cite is None:
             cite = src.model_copy(update={"n": first_n + len(cites), "origin": "notes", "quotes": []})
             cites.append(cite)
-        table = table_of(sent, src.text)
         if table:
-            if any(table[0] in text for _, text in blocks):
-                continue  # another row of a table already quoted
-            cite.quotes.extend(r for r in table if not is_rule(r))
-            blocks.append((True, "\n".join(table) + f"\n\n[{cite.n}]"))
+            cite.quotes.extend(r for r in piece if not is_rule(r))
+            blocks.append((True, "\n".join(piece) + f"\n\n[{cite.n}]"))
         else:
-            cite.quotes.append(sent)
-            blocks.append((False, f"{sent} [{cite.n}]"))
+            cite.quotes.extend(piece)
+            blocks.append((False, " ".join(piece) + f" [{cite.n}]"))
     return NotesPart(text=_join(blocks), origin="extract", citations=cites)
 
 
@@ -172,6 +182,28 @@ def body_sentences(text: str) -> list[str]:
         return sentences(rest)
     found = sentences(text)
     return found[1:] if found and not found[0].rstrip().endswith(_END) else found
+
+
+def paragraph_of(sentence: str, text: str, max_chars: int = ANSWERING.paragraph_chars) -> list[str]:
+    """A quoted sentence with the sentences that follow it in its paragraph (its line of ``text``),
+    while the quote stays within ``max_chars``: a sentence lifted alone drops the caveat after it
+    ('Hit rate 50-80% ... только при FAQ.' + 'Для creative задач hit rate падает до 10-20%.')."""
+    want = squash(sentence)
+    line = next((ln for ln in text.splitlines() if want in squash(ln)), "")
+    rest = [x for x in sentences(line) if x.strip()]
+    at = next((i for i, x in enumerate(rest) if want in squash(x) or squash(x) in want), None)
+    out = [sentence]
+    if at is None:
+        return out
+    size = len(sentence)
+    for x in rest[at + 1:]:
+        if squash(x) in want:
+            continue  # a piece of the quoted sentence itself
+        if size + 1 + len(x) > max_chars:
+            break
+        out.append(x.strip())
+        size += 1 + len(x)
+    return out
 
 
 def table_of(sentence: str, text: str, max_rows: int = ANSWERING.table_rows) -> list[str]:

@@ -49,6 +49,9 @@ class AnsweringThresholds:
     # A quoted table row brings its table: header, rule and at most table_rows rows. First choice
     # (the notes' comparison tables have 3-8 rows).
     table_rows: int = 8
+    # A quoted sentence brings the sentences after it in its paragraph while the quote stays within
+    # paragraph_chars. First choice (tune: the fact a035 asks sat in the sentence after the quoted one).
+    paragraph_chars: int = 400
 
     def overridden(self, settings: Settings) -> AnsweringThresholds:
         """These values with the relevance cut-offs the user set (``TUTOR_MIN_RELEVANCE`` ...; unset keeps them)."""
