@@ -155,13 +155,13 @@ def extract(question: str, sources: Sequence[Citation], *, max_sentences: int = 
         chosen.append((rank, pos, piece, bool(table)))
     cites: list[Citation] = []
     blocks: list[tuple[bool, str]] = []  # (a table?, quoted text)
-    for rank, _, piece, table in sorted(chosen, key=lambda t: (t[0], t[1])):
+    for rank, _, piece, is_table in sorted(chosen, key=lambda t: (t[0], t[1])):
         src = sources[rank]
         cite = next((c for c in cites if c.chunk_id == src.chunk_id), None)
         if cite is None:
             cite = src.model_copy(update={"n": first_n + len(cites), "origin": "notes", "quotes": []})
             cites.append(cite)
-        if table:
+        if is_table:
             cite.quotes.extend(r for r in piece if not is_rule(r))
             blocks.append((True, "\n".join(piece) + f"\n\n[{cite.n}]"))
         else:
