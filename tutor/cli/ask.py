@@ -46,7 +46,7 @@ def _show_sources(sources: list[Citation], verbose: bool) -> None:
 
 
 def _render(events: Any, verbose: bool) -> Answer:
-    """Print a streamed answer (the notes at once, then the explanation as it comes); returns the
+    """Print a streamed answer (the notes at once, then any explanation as it comes); returns the
     final Answer. When the checks removed a sentence, the checked explanation is printed again."""
     answer = None
     for ev in events:
