@@ -32,12 +32,12 @@ from ingest.structure import (
 )
 from tutor.core.errors import DocumentError
 from tutor.core.types import BankItem, Chunk, Level
+from tutor.text.labels import MISCONCEPTION
 from tutor.text.language import detect_lang
 
 _TOP_LIST = re.compile(r"\b(топ|top)[- ]?\d+", re.IGNORECASE)
 _META = re.compile(r"^(содержание|contents|sources|источники|типичные заблуждения|распространенные заблуждения|"
                    r"интервью)", re.IGNORECASE)
-_MISCONCEPTION = re.compile(r"^\s*(Заблуждение|Misconception)\s*:", re.IGNORECASE)
 _QUOTED = re.compile(r'^["«“](?!"").{8,}["»”]$')
 _LEVEL_PREFIX = re.compile(r"^(basic|medium|killer)\s*[—–-]\s*", re.IGNORECASE)
 
@@ -170,7 +170,7 @@ def _top_list(b: _Builder, sec: Section) -> None:
 
 def _prose(b: _Builder, sec: Section, start: int, end: int) -> None:
     lines = split_lines(b.text, start, end)
-    starts = [ln.start for ln in lines if _MISCONCEPTION.match(ln.text)]
+    starts = [ln.start for ln in lines if MISCONCEPTION.match(ln.text)]
     if starts:
         if b.text[start:starts[0]].strip():
             _prose(b, sec, start, starts[0])

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 
 from tutor.answering.thresholds import ANSWERING
 from tutor.core.types import BankItem, Citation
+from tutor.text.labels import is_wrong_claim, red_flag_lines
 from tutor.text.sentences import sentences
 from tutor.text.tables import is_row, is_rule
 from tutor.text.words import terms
@@ -134,7 +135,10 @@ def extract(question: str, sources: Sequence[Citation], *, max_sentences: int = 
     wanted = set(terms(question))
     scored: list[tuple[int, int, int, str]] = []  # (-shared, rank, position, sentence)
     for rank, src in enumerate(sources[:max_sources]):
+        flags = [squash(x) for x in red_flag_lines(src.text)]  # wrong claims: never the notes' word
         for pos, sent in enumerate(body_sentences(src.text)):
+            if any(squash(sent) in f for f in flags):
+                continue
             body = statement(sent)
             shared = len(wanted & set(terms(body)))
             if shared >= min_shared and len(body.split()) >= 3:
@@ -187,19 +191,27 @@ def body_sentences(text: str) -> list[str]:
 def paragraph_of(sentence: str, text: str, max_chars: int = ANSWERING.paragraph_chars) -> list[str]:
     """A quoted sentence with the sentences that follow it in its paragraph (its line of ``text``),
     while the quote stays within ``max_chars``: a sentence lifted alone drops the caveat after it
-    ('Hit rate 50-80% ... только при FAQ.' + 'Для creative задач hit rate падает до 10-20%.')."""
+    ('Hit rate 50-80% ... только при FAQ.' + 'Для creative задач hit rate падает до 10-20%.'). A
+    misconception or a weak answer (``tutor.text.labels``) brings the line after it, its correction,
+    whose first sentence always shows."""
     want = squash(sentence)
-    line = next((ln for ln in text.splitlines() if want in squash(ln)), "")
+    lines = text.splitlines()
+    at_line = next((i for i, ln in enumerate(lines) if want in squash(ln)), None)
+    line = lines[at_line] if at_line is not None else ""
     rest = [x for x in sentences(line) if x.strip()]
+    fix = len(rest)  # where the correction of a wrong claim starts in ``rest``
+    if at_line is not None and is_wrong_claim(line):  # a misconception or weak answer: what corrects it follows
+        after = next((ln for ln in lines[at_line + 1:] if ln.strip()), "")
+        rest += [x for x in sentences(after) if x.strip()]
     at = next((i for i, x in enumerate(rest) if want in squash(x) or squash(x) in want), None)
     out = [sentence]
     if at is None:
         return out
     size = len(sentence)
-    for x in rest[at + 1:]:
+    for i, x in enumerate(rest[at + 1:], start=at + 1):
         if squash(x) in want:
             continue  # a piece of the quoted sentence itself
-        if size + 1 + len(x) > max_chars:
+        if size + 1 + len(x) > max_chars and i != fix:
             break
         out.append(x.strip())
         size += 1 + len(x)
