@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from tutor.core.errors import DocumentError
 from tutor.core.types import Lang
+from tutor.text.labels import RED_FLAGS_HEADING
 from tutor.text.language import detect_lang
 
 CELL_RE = re.compile(r"^In \[[^\]\n]*\]:[ \t]*$", re.MULTILINE)
@@ -150,5 +151,5 @@ def render(entry: RubricEntry) -> str:
     if entry.answer:
         parts.append(f"{'Развернутый ответ' if ru else 'Expanded answer'}: {entry.answer}")
     if entry.red_flags:
-        parts.append("Red flags:\n" + "\n".join(f"- {p}" for p in entry.red_flags))
+        parts.append(RED_FLAGS_HEADING + "\n" + "\n".join(f"- {p}" for p in entry.red_flags))
     return "\n".join(parts)

@@ -9,9 +9,9 @@ from ingest import notebook
 from ingest.parse import parse_document
 from tests.paths import CORPUS
 from tutor.text.language import detect_lang
+from tutor.text.markdown import is_bullet, is_row, is_rule, unbullet
 from tutor.text.sentences import sentences
 from tutor.text.similarity import cosine, cosines, unit_rows
-from tutor.text.tables import is_row, is_rule
 from tutor.text.words import normalise_text, stem, terms, words
 
 
@@ -111,3 +111,5 @@ def test_splitting_then_joining_loses_no_text_of_any_note() -> None:
 def test_table_lines_are_read_one_way() -> None:
     assert is_rule("|---|:--|") and is_rule("  --- | ---") and not is_rule("| x | 1 |")
     assert is_row("| x | 1 |") and not is_row("W = m · V/||V||") and not is_row("| x")
+    assert is_bullet("- a") and is_bullet("• a") and is_bullet("2) a") and not is_bullet("-a") and not is_bullet("a - b")
+    assert unbullet("  - a b") == "a b" and unbullet("3. x") == "x" and unbullet("plain") == "plain"

@@ -202,20 +202,16 @@ class Tutor:
         context = self._context(notes, relevant)
         sources = notes.citations + context
         how: Style = style or ("explain" if self.settings.explain == "always" else "")
-        if not how:  # the notes' answer alone; the model explains on request
-            text = notes_block(notes, lang) + "\n\n" + phrase("explain_offer", lang)
-            timings["notes_s"] = timings["total_s"] = time.perf_counter() - t0
-            yield AnswerEvent(kind="sources", sources=sources)
-            yield AnswerEvent(kind="notes", text=text)
-            yield AnswerEvent(kind="done", answer=base.model_copy(update={
-                "text": text, "notes": notes.full_text, "notes_origin": notes.origin,
-                "bank_question": notes.bank_question, "bank_id": notes.bank_id, "citations": sources,
-                "timings": timings}))
-            return
-        head = notes_block(notes, lang) + "\n\n" + phrase("explanation", lang) + "\n"
+        # the notes' answer alone ends with the offer of an explanation; else the explanation's heading
+        head = notes_block(notes, lang) + "\n\n" + (phrase("explanation", lang) + "\n" if how
+                                                    else phrase("explain_offer", lang))
         timings["notes_s"] = time.perf_counter() - t0
         yield AnswerEvent(kind="sources", sources=sources)
         yield AnswerEvent(kind="notes", text=head)
+        if not how:  # the model explains on request
+            timings["total_s"] = timings["notes_s"]
+            yield _done(base, notes, sources, timings, text=head)
+            return
         messages = self._prompt(question, rewritten, lang, notes, context, history, how)
         parts: list[str] = []
         looped = False
@@ -244,10 +240,7 @@ class Tutor:
         if looped:
             text += "\n\n" + phrase("loop_cut", lang)
         timings["total_s"] = time.perf_counter() - t0
-        yield AnswerEvent(kind="done", answer=base.model_copy(update={
-            "text": text, "notes": notes.full_text, "notes_origin": notes.origin, "bank_question": notes.bank_question,
-            "bank_id": notes.bank_id, "explanation": checked, "removed": removed, "citations": sources, "timings": timings,
-            "looped": looped}))
+        yield _done(base, notes, sources, timings, text=text, explanation=checked, removed=removed, looped=looped)
 
     # --- steps ---------------------------------------------------------------------------------
     def _search(self, query: str, filters: Filters | None) -> tuple[list[Hit], list[Hit]]:
@@ -398,6 +391,15 @@ def _passes(item: BankItem, filters: Filters) -> bool:
             and (not filters.topic or item.topic in filters.topic)
             and (not filters.level or item.level in filters.level)
             and (not filters.kind or "qa" in filters.kind or "rubric" in filters.kind))
+
+
+def _done(base: Answer, notes: NotesPart, sources: list[Citation], timings: dict[str, float],
+          **more: Any) -> AnswerEvent:
+    """The last event of a covered answer: ``base`` with its notes' part, sources and timings (and
+    ``more``: the text, the explanation and its checks)."""
+    return AnswerEvent(kind="done", answer=base.model_copy(update={
+        "notes": notes.full_text, "notes_origin": notes.origin, "bank_question": notes.bank_question,
+        "bank_id": notes.bank_id, "citations": sources, "timings": timings, **more}))
 
 
 def notes_block(notes: NotesPart, lang: Lang) -> str:

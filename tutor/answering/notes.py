@@ -20,8 +20,8 @@ from pydantic import BaseModel, Field
 from tutor.answering.thresholds import ANSWERING
 from tutor.core.types import BankItem, Citation
 from tutor.text.labels import is_wrong_claim, red_flag_lines
+from tutor.text.markdown import is_row, is_rule
 from tutor.text.sentences import sentences
-from tutor.text.tables import is_row, is_rule
 from tutor.text.words import terms
 
 _ANSWER_LABEL = re.compile(r"^\s*(?:A|Ответ)\s*[:.]\s*", re.IGNORECASE)

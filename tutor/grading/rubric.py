@@ -27,8 +27,8 @@ from tutor.core.errors import DocumentError
 from tutor.core.types import BankItem, KeyPoint, Rubric
 from tutor.grading.thresholds import GRADING
 from tutor.text.language import detect_lang
+from tutor.text.markdown import is_rule, unbullet
 from tutor.text.sentences import sentences
-from tutor.text.tables import is_rule
 
 log = logging.getLogger("tutor.grading.rubric")
 
@@ -37,7 +37,6 @@ REVIEWED_RUBRICS = Path(__file__).with_name("rubrics.jsonl")  # evals/rubric_rev
 _LABEL = re.compile(r":\s*$")
 _CODE = re.compile(r"^\s*(def |class |import |from \S+ import|return\b|#|//|[\w.\[\]\"']+\s*=[^=]|[{}\[\]()]+\s*$)")
 _MARKUP = re.compile(r"\*\*|__|`|^\s*[#>]+\s*")
-_BULLET = re.compile(r"^\s*(?:[-•*]|\d+[.)])\s+")
 
 
 def ref_hash(item: BankItem) -> str:
@@ -72,7 +71,7 @@ def statements(text: str) -> list[str]:
                 out.append(_MARKUP.sub("", row))
             continue
         header = []
-        line = _BULLET.sub("", _MARKUP.sub("", line)).strip()
+        line = unbullet(_MARKUP.sub("", line)).strip()
         for sent in sentences(line, semicolons=True):
             sent = sent.strip()
             n = len(sent.split())

@@ -5,7 +5,8 @@
   (``terms``).
 - ``sentences``: the one sentence splitter (notes, explanations, answers; ``semicolons=True`` for answers).
 - ``numbers``: the number reader and which numbers a text could have taken from the notes.
-- ``tables``: Markdown table lines (``is_row``, ``is_rule``).
+- ``markdown``: Markdown table lines and list bullets (``is_row``, ``is_rule``, ``is_bullet``, ``unbullet``).
+- ``labels``: the notes' labels of a wrong claim (misconception, weak answer, red flags).
 - ``similarity.cosine`` / ``similarity.cosines``: cosine of two vectors / of every row pair.
 
 Pure: no model, no I/O; it imports nothing else of the project but ``tutor.core.types``.
