@@ -140,7 +140,7 @@ class Services:
         from tutor.answering.answer import Tutor
 
         return Tutor(searcher or self.retriever, self.llm, self.settings, match=self.match_bank,
-                     chunks=self.store.get)
+                     chunks=self.store.get, embedder=self.embedder)
 
     def grader(self, *, llm_follow_up: bool = True) -> Any:
         """The grader every entry point uses; the bank, its question index and the retriever are

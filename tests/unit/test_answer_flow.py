@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.fakes import FakeLLM
+from tests.fakes import FakeEmbedder, FakeLLM
 from tutor.answering.answer import (
     AnswerEvent,
     Tutor,
@@ -16,7 +16,7 @@ from tutor.answering.answer import (
     focused_hits,
     relevant_hits,
 )
-from tutor.answering.conversation import Turn
+from tutor.answering.conversation import Turn, last_answer
 from tutor.answering.factcheck import check_explanation
 from tutor.answering.notes import body_sentences, clip, extract, paragraph_of, statement, table_of
 from tutor.answering.thresholds import ANSWERING
@@ -231,6 +231,44 @@ def test_a_follow_up_alone_names_a_bank_item_only_when_its_own_sources_agree():
     # (the joined query's 0.7 >= match_min is a match; a lower one would not be)
     low = make(item=gpqa, score=0.6)[0].ask("а в чём минусы?", history=history)
     assert low.notes_origin == "extract"
+
+
+def test_a_follow_up_is_shown_what_the_last_answer_did_not_show():
+    """The last answer showed the bank item: the follow-up gets the sources' unseen sentences, the
+    closest in meaning to its own words first (not the same bank answer again)."""
+    tutor, llm, searcher, _ = make()
+    tutor.embedder = FakeEmbedder()
+    first = tutor.ask("Что такое LoRA?")
+    assert first.notes_origin == "bank"
+    history = [Turn(role="user", content="Что такое LoRA?"), Turn(role="assistant", content=first.text)]
+    again = tutor.ask("а что с квантованием базы в 4 бита?", history=history)
+    assert again.notes_origin == "extract" and "QLoRA квантует базу в 4 бита" in again.notes
+    assert "low-rank матрицы" not in again.notes  # shown one answer ago
+    # without an earlier answer the same item is shown as before
+    assert tutor.ask("а что с квантованием базы в 4 бита?",
+                     history=[Turn(role="user", content="Что такое LoRA?")]).notes_origin == "bank"
+
+
+def test_a_follow_up_whose_sources_hold_nothing_new_gets_the_same_notes():
+    tutor, _, _, _ = make(hits=HITS[:1])
+    first = tutor.ask("Что такое LoRA?")
+    history = [Turn(role="user", content="Что такое LoRA?"), Turn(role="assistant", content=first.text)]
+    assert tutor.ask("а почему?", history=history).notes_origin == "bank"
+
+
+def test_last_answer_drops_the_quote_marks_of_its_notes():
+    history = [Turn(role="user", content="q"), Turn(role="assistant", content="**Из заметок**\n> A [1]\n>\n> B")]
+    assert last_answer(history) == "**Из заметок**\nA [1]\n\nB"
+    assert last_answer([Turn(role="user", content="q")]) == ""
+
+
+def test_extract_skips_what_was_seen_and_ranks_by_meaning_when_asked():
+    src = [Citation(n=1, chunk_id="c", doc="d", section="s",
+                    text="ColBERT хранит embeddings каждого токена. Disadvantages: storage grows N times per doc.")]
+    seen = "ColBERT хранит embeddings каждого токена."
+    assert extract("ColBERT минусы", src, seen=seen) is None  # no unseen sentence shares a term
+    part = extract("ColBERT минусы", src, seen=seen, by_meaning=lambda xs: [0.3 for _ in xs])
+    assert part is not None and part.text.startswith("Disadvantages") and "хранит" not in part.text
 
 
 def test_standalone_question_with_history_is_not_rewritten():

@@ -22,14 +22,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from tutor.answering.conversation import Turn, fallback_query, needs_rewrite, trim_history
+from tutor.answering.conversation import Turn, fallback_query, last_answer, needs_rewrite, trim_history
 from tutor.answering.crosscheck import names, shaped
 from tutor.answering.factcheck import CHECKS, Check, check_explanation
-from tutor.answering.notes import NotesPart, bank_text, extract, from_bank, squash, with_also
+from tutor.answering.notes import NotesPart, bank_text, extract, from_bank, shown_before, squash, with_also
 from tutor.answering.thresholds import ANSWERING
 from tutor.core.errors import InputError, LLMOutputError
 from tutor.core.phrases import phrase
-from tutor.core.ports import ChatLLM, Message, Searcher
+from tutor.core.ports import ChatLLM, Embedder, Message, Searcher
 from tutor.core.prompting import render
 from tutor.core.settings import Settings
 from tutor.core.types import Answer, BankItem, Chunk, Citation, Filters, Hit, Lang
@@ -39,6 +39,7 @@ from tutor.retrieval.citations import sources_from_hits
 from tutor.retrieval.thresholds import RETRIEVAL
 from tutor.text.language import detect_lang
 from tutor.text.sentences import sentences
+from tutor.text.similarity import cosines
 
 log = logging.getLogger(__name__)
 _MARKERS = re.compile(r"\s?\[\d+\]")  # old answers' [n] refer to old sources: hide them
@@ -48,6 +49,7 @@ _MARKERS = re.compile(r"\s?\[\d+\]")  # old answers' [n] refer to old sources: h
 NOTES_TOKENS = 320          # the notes shown to the explainer (a bank answer's median is ~150)
 CONTEXT_TOKENS = 220        # one more retrieved source for an extractive answer
 LOOP_CHECK_EVERY = 16       # deltas between loop checks when no sentence ends (a loop with no punctuation)
+MEANING_CHARS = 160         # a follow-up's candidate sentence is embedded by its head: 12 sentences ~1.3 s
 HISTORY_TOKENS = 120        # earlier conversation shown to the explainer (the query is standalone)
 # '' = the default: the notes alone, or with the short explanation when Settings.explain == 'always'
 Style = Literal["", "explain", "more", "simpler", "english"]
@@ -142,16 +144,18 @@ class Tutor:
     def __init__(self, retriever: Searcher, llm: ChatLLM, settings: Settings, *,
                  match: Callable[[str], Any] | None = None,
                  chunks: Callable[[Sequence[str]], list[Chunk]] | None = None,
-                 checks: Sequence[Check] = CHECKS) -> None:
+                 checks: Sequence[Check] = CHECKS, embedder: Embedder | None = None) -> None:
         """``match``: typed question -> the bank item it asks (``bank_index.Match``: ``.item``,
         ``.score``, the closest phrasing whatever its score) or None; ``chunks``: chunk ids -> stored chunks (the bank answer's source card
-        when retrieval did not return it). ``checks``: the factcheck checks applied."""
+        when retrieval did not return it). ``checks``: the factcheck checks applied; ``embedder``:
+        ranks a follow-up's sentences by meaning (without one, by shared terms)."""
         self.retriever = retriever
         self.llm = llm
         self.settings = settings
         self.match = match
         self.chunks = chunks
         self.checks = tuple(checks)
+        self.embedder = embedder
         self.thresholds = ANSWERING.overridden(settings)
 
     def ask(self, question: str, history: list[Turn] | None = None,
@@ -192,7 +196,8 @@ class Tutor:
             item, score = self._bank_item(query, relevant, filters)
         timings["retrieve_s"] = time.perf_counter() - t1
         base = Answer(question=question, rewritten_query=rewritten, text="", lang=lang, style=style)
-        notes = self._notes(query, item, score, hits, relevant)
+        seen = squash(last_answer(history)) if rewritten else ""
+        notes = self._notes(query, item, score, hits, relevant, seen, question)
         missing = self.unknown_terms(question)
         if notes is None or missing:
             yield from self._not_covered(base, timings, t0, missing, notes)
@@ -266,12 +271,35 @@ class Tutor:
         return item, float(m.score)
 
     def _notes(self, query: str, item: BankItem | None, score: float | None, hits: Sequence[Hit],
-               relevant: Sequence[Hit]) -> NotesPart | None:
+               relevant: Sequence[Hit], seen: str = "", follow_up: str = "") -> NotesPart | None:
+        """The bank item's answer, else the sources' sentences. ``seen``: what the conversation's last
+        answer showed (squashed); ``follow_up``: the follow-up's own words. A follow-up is shown what
+        that answer did not: the unseen sentences of the topic's sources (found by the joined query)
+        closest in meaning to the follow-up, rather than the same bank answer or extract again; the
+        same notes only when the sources hold nothing more."""
+        if seen and (item is None or shown_before(item, seen)):
+            fresh = self._extract(query, relevant, seen, self._by_meaning(follow_up))
+            if fresh is not None:
+                return fresh
         if item is not None:
             return from_bank(item, self._bank_source(item, hits), score)
+        return self._extract(query, relevant)
+
+    def _extract(self, query: str, relevant: Sequence[Hit], seen: str = "",
+                 by_meaning: Callable[[list[str]], list[float]] | None = None) -> NotesPart | None:
         if not relevant or max(h.dense_score or 0.0 for h in relevant) < self.thresholds.extract_min:
             return None
-        return extract(query, sources_from_hits(relevant))
+        return extract(query, sources_from_hits(relevant), seen=seen, by_meaning=by_meaning)
+
+    def _by_meaning(self, question: str) -> Callable[[list[str]], list[float]] | None:
+        """Sentences -> their cosine with ``question`` (multilingual embedder), or None without one.
+        Each sentence is embedded by its first MEANING_CHARS characters (its topic; the cost grows
+        with length)."""
+        embedder = self.embedder
+        if embedder is None or not question.strip():
+            return None
+        q = embedder.embed_query(question)
+        return lambda xs: cosines(embedder.embed_documents([x[:MEANING_CHARS] for x in xs]), q).tolist()
 
     def unknown_terms(self, question: str) -> list[str]:
         """Technical terms of the question ('KTO', 'min-p', 'StatefulSet') that no note mentions:

@@ -88,6 +88,16 @@ def needs_rewrite(question: str, history: Sequence[Turn]) -> bool:
     return len(words) <= 1 or (len(words) < SHORT_QUESTION_WORDS and not has_term)
 
 
+_QUOTE_MARK = re.compile(r"^[ \t]*>[ \t]?", re.MULTILINE)
+
+
+def last_answer(history: Sequence[Turn]) -> str:
+    """The conversation's last answer as plain text (the Markdown quote marks of its notes removed):
+    what a follow-up has already been shown. '> A [1]\n>\n> B' -> 'A [1]\n\nB'."""
+    last = next((t.content for t in reversed(history) if t.role == "assistant"), "")
+    return _QUOTE_MARK.sub("", last)
+
+
 def fallback_query(question: str, history: Sequence[Turn]) -> str:
     """No usable rewrite: glue the last user question to the follow-up.
     ('а почему?', [user 'Что такое LoRA?']) -> 'Что такое LoRA? а почему?'."""

@@ -12,7 +12,7 @@ viewer highlights them.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -99,6 +99,13 @@ def squash(text: str) -> str:
     return " ".join(text.split())
 
 
+def shown_before(item: BankItem, seen: str) -> bool:
+    """The conversation already showed this item's answer (``seen``: squashed earlier text): its
+    first sentence is in it."""
+    first = next(iter(sentences(clip(bank_text(item)))), "")
+    return bool(seen and first.strip() and squash(first.rstrip(" …")) in seen)
+
+
 def from_bank(item: BankItem, source: Citation, score: float | None) -> NotesPart:
     """The item's answer, cited to ``source``; the card highlights the sentences that chunk holds (a
     long answer spans several chunks)."""
@@ -124,24 +131,36 @@ def with_also(notes: NotesPart, question: str, context: Sequence[Citation]) -> N
 
 def extract(question: str, sources: Sequence[Citation], *, max_sentences: int = ANSWERING.extract_sentences,
             max_sources: int = ANSWERING.extract_sources, min_shared: int = ANSWERING.extract_min_shared,
-            first_n: int = 1) -> NotesPart | None:
+            first_n: int = 1, seen: str = "",
+            by_meaning: Callable[[list[str]], list[float]] | None = None) -> NotesPart | None:
     """At most ``max_sentences`` pieces of the top ``max_sources`` sources, chosen by their sentence
     sharing the most stemmed terms with the question (ties: the higher-ranked source, the earlier
     sentence; a sentence inside a piece already chosen is skipped), shown in source order, the
     sources numbered from ``first_n``. None when no sentence shares ``min_shared`` terms. A chunk's
     header line (its section path) is never quoted; a table row is quoted as its whole table (a row
     alone loses its column names and the rows a comparison needs), a sentence with the rest of its
-    paragraph (``paragraph_of``)."""
+    paragraph (``paragraph_of``). ``seen``: text the conversation has already shown (squashed); a
+    sentence inside it is not chosen again (a follow-up is shown what the last answer did not).
+    ``by_meaning``: sentences -> their closeness to the question by meaning; when given, sentences
+    are ranked by it instead of by shared terms (a follow-up's own words, 'какие минусы', share no
+    term with the notes' 'Disadvantages')."""
     wanted = set(terms(question))
-    scored: list[tuple[int, int, int, str]] = []  # (-shared, rank, position, sentence)
+    found: list[tuple[int, int, str]] = []  # (rank, position, sentence)
     for rank, src in enumerate(sources[:max_sources]):
         flags = [squash(x) for x in red_flag_lines(src.text)]  # wrong claims: never the notes' word
         for pos, sent in enumerate(body_sentences(src.text)):
-            if any(squash(sent) in f for f in flags):
-                continue
             body = statement(sent)
+            if any(squash(sent) in f for f in flags) or (seen and squash(body) in seen):
+                continue
+            if len(body.split()) >= 3:
+                found.append((rank, pos, body))
+    scored: list[tuple[float, int, int, str]] = []  # (-closeness, rank, position, sentence)
+    if by_meaning is not None and found:
+        scored = [(-c, *x) for c, x in zip(by_meaning([b for *_, b in found]), found, strict=True)]
+    else:
+        for rank, pos, body in found:
             shared = len(wanted & set(terms(body)))
-            if shared >= min_shared and len(body.split()) >= 3:
+            if shared >= min_shared:
                 scored.append((-shared, rank, pos, body))
     if not scored:
         return None
