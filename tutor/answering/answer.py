@@ -273,23 +273,23 @@ class Tutor:
     def _notes(self, query: str, item: BankItem | None, score: float | None, hits: Sequence[Hit],
                relevant: Sequence[Hit], seen: str = "", follow_up: str = "") -> NotesPart | None:
         """The bank item's answer, else the sources' sentences. ``seen``: what the conversation's last
-        answer showed (squashed); ``follow_up``: the follow-up's own words. A follow-up is shown what
-        that answer did not: the unseen sentences of the topic's sources (found by the joined query)
-        closest in meaning to the follow-up, rather than the same bank answer or extract again; the
-        same notes only when the sources hold nothing more."""
+        answer showed (squashed); ``follow_up``: the follow-up's own words. A follow-up whose bank item
+        the last answer already showed (or that has none) is answered by the sentences of the topic's
+        sources (found by the joined query) closest in meaning to its own words, not by the same
+        bank answer again; a sentence shown before is quoted again when it is the closest."""
         if seen and (item is None or shown_before(item, seen)):
-            fresh = self._extract(query, relevant, seen, self._by_meaning(follow_up))
+            fresh = self._extract(query, relevant, self._by_meaning(follow_up))
             if fresh is not None:
                 return fresh
         if item is not None:
             return from_bank(item, self._bank_source(item, hits), score)
         return self._extract(query, relevant)
 
-    def _extract(self, query: str, relevant: Sequence[Hit], seen: str = "",
+    def _extract(self, query: str, relevant: Sequence[Hit],
                  by_meaning: Callable[[list[str]], list[float]] | None = None) -> NotesPart | None:
         if not relevant or max(h.dense_score or 0.0 for h in relevant) < self.thresholds.extract_min:
             return None
-        return extract(query, sources_from_hits(relevant), seen=seen, by_meaning=by_meaning)
+        return extract(query, sources_from_hits(relevant), by_meaning=by_meaning)
 
     def _by_meaning(self, question: str) -> Callable[[list[str]], list[float]] | None:
         """Sentences -> their cosine with ``question`` (multilingual embedder), or None without one.

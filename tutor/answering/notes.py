@@ -131,7 +131,7 @@ def with_also(notes: NotesPart, question: str, context: Sequence[Citation]) -> N
 
 def extract(question: str, sources: Sequence[Citation], *, max_sentences: int = ANSWERING.extract_sentences,
             max_sources: int = ANSWERING.extract_sources, min_shared: int = ANSWERING.extract_min_shared,
-            first_n: int = 1, seen: str = "",
+            first_n: int = 1,
             by_meaning: Callable[[list[str]], list[float]] | None = None) -> NotesPart | None:
     """At most ``max_sentences`` pieces of the top ``max_sources`` sources, chosen by their sentence
     sharing the most stemmed terms with the question (ties: the higher-ranked source, the earlier
@@ -139,9 +139,7 @@ def extract(question: str, sources: Sequence[Citation], *, max_sentences: int = 
     sources numbered from ``first_n``. None when no sentence shares ``min_shared`` terms. A chunk's
     header line (its section path) is never quoted; a table row is quoted as its whole table (a row
     alone loses its column names and the rows a comparison needs), a sentence with the rest of its
-    paragraph (``paragraph_of``). ``seen``: text the conversation has already shown (squashed); a
-    sentence inside it is not chosen again (a follow-up is shown what the last answer did not).
-    ``by_meaning``: sentences -> their closeness to the question by meaning; when given, sentences
+    paragraph (``paragraph_of``). ``by_meaning``: sentences -> their closeness to the question by meaning; when given, sentences
     are ranked by it instead of by shared terms (a follow-up's own words, 'какие минусы', share no
     term with the notes' 'Disadvantages')."""
     wanted = set(terms(question))
@@ -150,7 +148,7 @@ def extract(question: str, sources: Sequence[Citation], *, max_sentences: int = 
         flags = [squash(x) for x in red_flag_lines(src.text)]  # wrong claims: never the notes' word
         for pos, sent in enumerate(body_sentences(src.text)):
             body = statement(sent)
-            if any(squash(sent) in f for f in flags) or (seen and squash(body) in seen):
+            if any(squash(sent) in f for f in flags):
                 continue
             if len(body.split()) >= 3:
                 found.append((rank, pos, body))
