@@ -120,7 +120,7 @@ def llm(ingested_services):
 def tutor(ingested_services, llm):
     searcher = LockedSearcher(ingested_services.retriever)
     return Tutor(searcher, llm, ingested_services.settings, match=searcher.locked(ingested_services.match_bank),
-                 chunks=searcher.locked(ingested_services.store.get))
+                 chunks=searcher.locked(ingested_services.store.get), embedder=ingested_services.embedder)
 
 
 def _has_term(text: str, terms: list[str]) -> bool:
@@ -199,6 +199,18 @@ def test_followup_reaches_the_topic_with_no_model_call_before_the_notes(tutor, l
     assert llm.purposes[before:] == []
     assert term.lower() in rewritten.lower(), rewritten
     assert sources and _has_term(sources[0], [term]), sources[:1]
+
+
+def test_a_follow_up_after_a_bank_answer_is_not_shown_the_same_answer_again(tutor, llm):
+    """The real embedder ranks the topic's sentences against the follow-up's own words."""
+    first = tutor.ask("Что такое PagedAttention?")
+    assert first.notes_origin == "bank", first.notes_origin
+    history = [Turn(role="user", content="Что такое PagedAttention?"), Turn(role="assistant", content=first.text)]
+    before = len(llm.purposes)
+    again = tutor.ask("and how much memory does it save?", history)
+    assert llm.purposes[before:] == []
+    assert again.covered and again.notes_origin == "extract" and _squash(again.notes) != _squash(first.notes)
+    assert any(_has_term(c.text, ["PagedAttention", "page"]) for c in again.citations), again.notes
 
 
 def test_by_default_the_notes_answer_alone_with_no_model_call(tutor, llm):
