@@ -33,12 +33,27 @@ def rewritten_line(query: str) -> str:
 STYLE_ASK = {"explain": "(explain)", "more": "(explain more)", "simpler": "(simpler)", "english": "(in English)"}
 
 
+def _last_typed(history: Messages) -> int | None:
+    """Index of the last question the user typed (a restyle request is not one)."""
+    for i in range(len(history or []) - 1, -1, -1):
+        m = history[i]
+        if m["role"] == "user" and not any(m["content"].startswith(v) for v in STYLE_ASK.values()):
+            return i
+    return None
+
+
 def last_question(history: Messages) -> str:
     """The last question the user typed (a restyle request is not one)."""
-    for m in reversed(history or []):
-        if m["role"] == "user" and not any(m["content"].startswith(v) for v in STYLE_ASK.values()):
-            return m["content"]
-    return ""
+    i = _last_typed(history)
+    return history[i]["content"] if i is not None else ""
+
+
+def context_of_last_question(history: Messages) -> Messages:
+    """The conversation as it was when the last typed question was asked: a restyle asks it again in
+    that context, so the notes are the same and the model explains them (with the answer itself as
+    history, the question would read as a follow-up to its own answer)."""
+    i = _last_typed(history)
+    return list(history[:i]) if i is not None else []
 
 
 class ChatTab:
@@ -60,9 +75,11 @@ class ChatTab:
         if not question:
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), status_line("Ask a question first.")
             return
-        yield from self._answer(user_of(request), question, history, style)
+        yield from self._answer(user_of(request), question, history, style, context_of_last_question(history))
 
-    def _answer(self, user: str, question: str, history: Messages, style: str) -> Iterator[tuple[Any, ...]]:
+    def _answer(self, user: str, question: str, history: Messages, style: str,
+                asked_in: Messages | None = None) -> Iterator[tuple[Any, ...]]:
+        """``asked_in``: the conversation the answer is asked in, when not the one shown (a restyle)."""
         if not question:
             gr.Warning("Type a question first.")
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), status_line("Type a question first.")
@@ -73,7 +90,7 @@ class ChatTab:
         text, rewritten, cites = "", "", list[Citation]()
         yield shown(convo + [{"role": "assistant", "content": "…"}]), history, "", gr.skip(), "", "Searching…"
         status = "Explaining…"
-        for ev in self.backend.ask(user, question, history, style):
+        for ev in self.backend.ask(user, question, history if asked_in is None else asked_in, style):
             if ev.kind == "rewritten":
                 rewritten = ev.text
             elif ev.kind == "sources":

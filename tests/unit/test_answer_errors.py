@@ -134,10 +134,12 @@ def test_chat_explains_the_last_answer_on_request(monkeypatch):
     try:
         result = CliRunner().invoke(app, ["chat"], input="/explain\nЧто такое LoRA?\n/explain\n/louder\n\n")
         asked = len(server.chat_requests())
+        prompt = server.chat_requests()[0]["messages"][1]["content"]
     finally:
         server.close()
     assert result.exit_code == 0, result.output
     assert result.output.count("Ask a question first") == 2 and asked == 1  # before a question; an unknown style
+    assert "Что такое LoRA?" in prompt and "CONVERSATION" not in prompt  # asked where it was first asked
     out = result.output  # the notes alone first (with the offer), then the same question explained
     assert out.index("Объяснение модели — по запросу") < out.index("**Объяснение**") < out.index("LoRA учит адаптеры.")
 

@@ -190,6 +190,7 @@ def test_chat_streams_cited_answer_escaped_and_persisted_per_user(scripted):
     assert status == "Done."
     simpler = ann.predict(api_name="/ask_simpler")
     assert text_of(simpler[0][-2]) == "(simpler) What is RAG?" and "Explanation (simpler)" in text_of(simpler[0][-1])
+    assert simpler[3] == ""  # asked again in the conversation it was first asked in (none), not after itself
     follow = ann.predict("And why?", api_name="/ask")
     assert "Searched for:" in follow[3] and "What is RAG?" in follow[3]
     assert [m["role"] for m in chats.messages("ann")] == ["user", "assistant"] * 3

@@ -103,3 +103,14 @@ def test_chat_store_is_per_user_and_survives_reopen(tmp_path):
     assert reopened.last_citations("bob") == []
     reopened.clear("ann")
     assert reopened.messages("ann") == [] and len(reopened.messages("bob")) == 1
+
+
+def test_a_restyle_asks_the_last_typed_question_in_the_conversation_it_was_asked_in():
+    from ui.chat import context_of_last_question, last_question
+
+    history = [{"role": "user", "content": "Что такое LoRA?"}, {"role": "assistant", "content": "A1"},
+               {"role": "user", "content": "а минусы?"}, {"role": "assistant", "content": "A2"},
+               {"role": "user", "content": "(simpler) а минусы?"}, {"role": "assistant", "content": "A3"}]
+    assert last_question(history) == "а минусы?"
+    assert context_of_last_question(history) == history[:2]
+    assert context_of_last_question([]) == [] and last_question([]) == ""

@@ -99,6 +99,7 @@ def chat(verbose: bool = typer.Option(False, "--verbose", "-v", help="Show sourc
 
     history: list[Turn] = []
     last = ""
+    asked_in: list[Turn] = []  # the conversation the last question was asked in: /explain asks it there again
     with Services(load_settings()) as services:
         tutor = _tutor(services)
         while True:
@@ -115,13 +116,14 @@ def chat(verbose: bool = typer.Option(False, "--verbose", "-v", help="Show sourc
                                 fg=typer.colors.YELLOW)
                     continue
                 question = last
+            context = asked_in if style else history
             try:
-                answer = _render(tutor.stream(question, history, style=style), verbose)  # type: ignore[arg-type]
+                answer = _render(tutor.stream(question, context, style=style), verbose)  # type: ignore[arg-type]
             except TutorError as err:
                 typer.secho(f"\nerror: {err.user_message()}".replace("\n", " ").strip(),
                             fg=typer.colors.RED)
                 continue
-            last = question
+            last, asked_in = question, list(context)
             history += [Turn(role="user", content=question), Turn(role="assistant", content=answer.text)]
             history = trim_history(history, CHAT_MEMORY_TOKENS, approx_tokens)
 
