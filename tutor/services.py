@@ -154,10 +154,12 @@ class Services:
                       max_answer_chars=self.settings.max_answer_chars, llm_follow_up=llm_follow_up)
 
     def warm(self) -> None:
-        """Load what the first question needs (embedder, store and one search, which builds the embedded
-        store's sparse posting lists, bank index, the LLM engine with one 1-token completion) so it
-        does not pay their start-up. Errors propagate."""
+        """Load what the first question needs (embedder, both its query and document paths: a follow-up
+        ranks sentences by meaning; store and one search, which builds the embedded store's sparse
+        posting lists, bank index, the LLM engine with one 1-token completion) so it does not pay their
+        start-up. Errors propagate."""
         self.embedder.embed_query("warm up")
+        self.embedder.embed_documents(["warm up"])
         if self.store.exists():
             self.retriever.search("warm up", k=1)
         self.match_bank("warm up")
