@@ -139,9 +139,10 @@ def extract(question: str, sources: Sequence[Citation], *, max_sentences: int = 
     sources numbered from ``first_n``. None when no sentence shares ``min_shared`` terms. A chunk's
     header line (its section path) is never quoted; a table row is quoted as its whole table (a row
     alone loses its column names and the rows a comparison needs), a sentence with the rest of its
-    paragraph (``paragraph_of``). ``by_meaning``: sentences -> their closeness to the question by meaning; when given, sentences
-    are ranked by it instead of by shared terms (a follow-up's own words, 'какие минусы', share no
-    term with the notes' 'Disadvantages')."""
+    paragraph (``paragraph_of``). ``by_meaning``: sentences -> their closeness to the question by
+    meaning; when given, sentences are ranked by it instead of by shared terms, and None only when
+    the sources hold no sentence (a follow-up's own words, 'какие минусы', share no term with the
+    notes' 'Disadvantages')."""
     wanted = set(terms(question))
     found: list[tuple[int, int, str]] = []  # (rank, position, sentence)
     for rank, src in enumerate(sources[:max_sources]):
