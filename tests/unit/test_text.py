@@ -9,7 +9,7 @@ from ingest import notebook
 from ingest.parse import parse_document
 from tests.paths import CORPUS
 from tutor.text.language import detect_lang
-from tutor.text.markdown import is_bullet, is_row, is_rule, unbullet
+from tutor.text.markdown import is_bullet, is_row, is_rule, quote, unbullet, unquote
 from tutor.text.sentences import sentences
 from tutor.text.similarity import cosine, cosines, unit_rows
 from tutor.text.words import normalise_text, stem, terms, words
@@ -113,3 +113,9 @@ def test_table_lines_are_read_one_way() -> None:
     assert is_row("| x | 1 |") and not is_row("W = m · V/||V||") and not is_row("| x")
     assert is_bullet("- a") and is_bullet("• a") and is_bullet("2) a") and not is_bullet("-a") and not is_bullet("a - b")
     assert unbullet("  - a b") == "a b" and unbullet("3. x") == "x" and unbullet("plain") == "plain"
+
+
+def test_quote_and_unquote_are_inverse_on_the_notes_block():
+    assert quote("A [1]\n\nB") == "> A [1]\n>\n> B"
+    assert unquote("**Title**\n> A [1]\n>\n> B") == "**Title**\nA [1]\n\nB"
+    assert unquote(quote("x\ny")) == "x\ny"

@@ -25,7 +25,16 @@ from pydantic import BaseModel, Field
 from tutor.answering.conversation import Turn, fallback_query, last_answer, needs_rewrite, trim_history
 from tutor.answering.crosscheck import names, shaped
 from tutor.answering.factcheck import CHECKS, Check, check_explanation
-from tutor.answering.notes import NotesPart, bank_text, extract, from_bank, shown_before, squash, with_also
+from tutor.answering.notes import (
+    NotesPart,
+    bank_text,
+    extract,
+    from_bank,
+    opening,
+    shown_before,
+    squash,
+    with_also,
+)
 from tutor.answering.thresholds import ANSWERING
 from tutor.core.errors import InputError, LLMOutputError
 from tutor.core.phrases import phrase
@@ -38,7 +47,7 @@ from tutor.llm.repetition import drop_repeats, looping
 from tutor.retrieval.citations import sources_from_hits
 from tutor.retrieval.thresholds import RETRIEVAL
 from tutor.text.language import detect_lang
-from tutor.text.sentences import sentences
+from tutor.text.markdown import quote
 from tutor.text.similarity import cosines
 
 log = logging.getLogger(__name__)
@@ -321,7 +330,7 @@ class Tutor:
         chunks of each; the one quoted is the one whose text holds the reference): from the hits,
         else from the store, else the answer itself."""
         ids = item.source_chunk_ids
-        first = squash(next(iter(sentences(bank_text(item))), ""))[:80]
+        first = opening(item)
 
         def holds(c: Chunk) -> bool:
             return c.chunk_id in ids and first in squash(c.text)
@@ -436,13 +445,10 @@ def notes_block(notes: NotesPart, lang: Lang) -> str:
         title = phrase("notes_bank", lang).format(q=notes.bank_question)
     else:
         title = phrase("notes_extract", lang)
-    out = f"{title}\n{_quoted(notes.text)}"
+    out = f"{title}\n{quote(notes.text)}"
     if notes.pro:
-        out += "\n>\n" + _quoted(phrase("notes_pro", lang) + "\n" + notes.pro_text)
+        out += "\n>\n" + quote(phrase("notes_pro", lang) + "\n" + notes.pro_text)
     if notes.also:
-        out += f"\n\n{phrase('notes_also', lang)}\n{_quoted(notes.also)}"
+        out += f"\n\n{phrase('notes_also', lang)}\n{quote(notes.also)}"
     return out
 
-
-def _quoted(text: str) -> str:
-    return "\n".join(f"> {line}" if line.strip() else ">" for line in text.splitlines())

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from tutor.llm.budget import CountTokens
+from tutor.text.markdown import unquote
 
 MAX_QUERY_CHARS = 300
 
@@ -88,14 +89,11 @@ def needs_rewrite(question: str, history: Sequence[Turn]) -> bool:
     return len(words) <= 1 or (len(words) < SHORT_QUESTION_WORDS and not has_term)
 
 
-_QUOTE_MARK = re.compile(r"^[ \t]*>[ \t]?", re.MULTILINE)
-
-
 def last_answer(history: Sequence[Turn]) -> str:
     """The conversation's last answer as plain text (the Markdown quote marks of its notes removed):
     what a follow-up has already been shown. '> A [1]\n>\n> B' -> 'A [1]\n\nB'."""
     last = next((t.content for t in reversed(history) if t.role == "assistant"), "")
-    return _QUOTE_MARK.sub("", last)
+    return unquote(last)
 
 
 def fallback_query(question: str, history: Sequence[Turn]) -> str:

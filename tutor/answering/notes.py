@@ -99,11 +99,16 @@ def squash(text: str) -> str:
     return " ".join(text.split())
 
 
+def opening(item: BankItem) -> str:
+    """The first 80 characters of the item's answer, squashed: what finds that answer in a text (the
+    chunk that holds it, an earlier answer that showed it)."""
+    return squash(next(iter(sentences(bank_text(item))), ""))[:80]
+
+
 def shown_before(item: BankItem, seen: str) -> bool:
-    """The conversation already showed this item's answer (``seen``: squashed earlier text): its
-    first sentence is in it."""
-    first = next(iter(sentences(clip(bank_text(item)))), "")
-    return bool(seen and first.strip() and squash(first.rstrip(" …")) in seen)
+    """The conversation already showed this item's answer (``seen``: squashed earlier text)."""
+    first = opening(item)
+    return bool(seen and first and first in seen)
 
 
 def from_bank(item: BankItem, source: Citation, score: float | None) -> NotesPart:

@@ -1,6 +1,7 @@
 """Markdown structure lines in text: the project's one reader of table lines (the notes part quotes
-whole tables, rubrics from structure turn rows into 'header: value' statements) and list bullets
-(rubric statements, the red flags under their label). Pure."""
+whole tables, rubrics from structure turn rows into 'header: value' statements), list bullets
+(rubric statements, the red flags under their label) and block quotes (an answer shows the notes as
+a quote; a follow-up reads back what it showed). Pure."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 
 _RULE = re.compile(r"^\s*\|?\s*:?-{2,}")
 _BULLET = re.compile(r"^\s*(?:[-•*]|\d+[.)])\s+")
+_QUOTE_MARK = re.compile(r"^[ \t]*>[ \t]?", re.MULTILINE)
 
 
 def is_rule(line: str) -> bool:
@@ -29,3 +31,13 @@ def is_bullet(line: str) -> bool:
 def unbullet(line: str) -> str:
     """The item without its bullet: '  - a b' -> 'a b'; '3. x' -> 'x'; 'plain' -> 'plain'."""
     return _BULLET.sub("", line)
+
+
+def quote(text: str) -> str:
+    """Every line as a block quote (an empty line stays inside it): 'A\n\nB' -> '> A\n>\n> B'."""
+    return "\n".join(f"> {line}" if line.strip() else ">" for line in text.splitlines())
+
+
+def unquote(text: str) -> str:
+    """The text without its block-quote marks: '> A [1]\n>\n> B' -> 'A [1]\n\nB'."""
+    return _QUOTE_MARK.sub("", text)
