@@ -11,6 +11,7 @@ import numpy as np
 from tests.fakes import FakeEmbedder
 from tutor.core.types import BankItem, KeyPoint, Rubric
 from tutor.grading.rubric import (
+    REVIEWED_RUBRICS,
     ReviewedRubric,
     attach_rubrics,
     build_rubric,
@@ -105,3 +106,19 @@ def test_question_index_matches_any_phrasing_and_reuses_its_cache(tmp_path: Path
     assert emb.calls == calls and np.allclose(again.vectors, index.vectors)  # loaded, not re-embedded
     QuestionIndex.cached(items, emb.embed_query, path, "other-model")
     assert emb.calls > calls  # another embedder: rebuilt
+
+
+def test_every_checked_probe_was_read_right_over_its_own_support() -> None:
+    """The judge's self-check (evals/probe_check.py) is data: a probe edited after its check, or one
+    the judge read wrong over the notes' own sentence, fails here until it is read again and passes."""
+    import json
+
+    checks = [json.loads(line) for line in Path("evals/data/grading/probe_check.jsonl").read_text(
+        encoding="utf-8").splitlines() if line.strip()]
+    passed = {(c["id"], c["support"], json.dumps(c["probe"], sort_keys=True))
+              for c in checks if c["verdict"] == "supports"}
+    checked = {c["id"] for c in checks}
+    probes = [(r.id, p.support, json.dumps(p.probe.model_dump(), sort_keys=True))
+              for r in load_reviewed(REVIEWED_RUBRICS).values() if r.id in checked for p in r.key_points if p.probe]
+    assert len(checked) >= 64 and len(probes) >= 200
+    assert [p for p in probes if p not in passed] == []
