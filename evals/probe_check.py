@@ -26,14 +26,13 @@ from pathlib import Path
 
 from tutor.core.types import KeyPoint, Probe
 from tutor.grading.judge import read_probe
-from tutor.grading.rubric import REVIEWED_RUBRICS, ReviewedRubric, supported
+from tutor.grading.rubric import REVIEWED_RUBRICS, ReviewedRubric, load_reviewed, supported
 from tutor.grading.thresholds import GRADING
 from tutor.services import Services
 
 
 def _rubrics() -> list[ReviewedRubric]:
-    lines = REVIEWED_RUBRICS.read_text(encoding="utf-8").splitlines()
-    return [ReviewedRubric.model_validate_json(line) for line in lines if line.strip()]
+    return list(load_reviewed(REVIEWED_RUBRICS).values())
 
 
 def read(out: str, only: set[str]) -> None:

@@ -4,6 +4,7 @@ of its phrasings and reuses its cache."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -111,8 +112,6 @@ def test_question_index_matches_any_phrasing_and_reuses_its_cache(tmp_path: Path
 def test_every_checked_probe_was_read_right_over_its_own_support() -> None:
     """The judge's self-check (evals/probe_check.py) is data: a probe edited after its check, or one
     the judge read wrong over the notes' own sentence, fails here until it is read again and passes."""
-    import json
-
     checks = [json.loads(line) for line in Path("evals/data/grading/probe_check.jsonl").read_text(
         encoding="utf-8").splitlines() if line.strip()]
     passed = {(c["id"], c["support"], json.dumps(c["probe"], sort_keys=True))
